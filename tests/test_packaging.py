@@ -1,0 +1,33 @@
+"""`pip install` of the built wheel, into a fresh virtual environment, gives a genq that works without nbdev,
+Jupyter Book or Jupyter."""
+import subprocess, sys, venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SMOKE = """
+import importlib.util, matplotlib
+matplotlib.use('Agg')
+for dev in ('nbdev', 'fastcore', 'jupyter_book', 'nbval', 'IPython', 'ipykernel', 'nbformat'):
+    assert importlib.util.find_spec(dev) is None, f'{dev} should not be installed with genq'
+import genq, torch
+from genq.data import digits, mnist5k, show
+d = digits()
+a, b = d.split(0.5, seed=0)
+assert len(a) + len(b) == 1797 and len(mnist5k()) == 5000
+assert sum(len(x) for x, _ in a.batches(128, seed=0)) == len(a)
+show(a)
+print('genq', genq.__version__, 'works with torch', torch.__version__)
+"""
+
+
+def test_wheel_installs_and_runs_without_dev_tools(tmp_path):
+    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-qq', '--no-deps', '--no-build-isolation', '-w', tmp_path, ROOT],
+                   check=True, cwd=tmp_path)
+    wheel, = tmp_path.glob('genq-*.whl')
+    venv.create(tmp_path / 'env', with_pip=True)
+    py = tmp_path / 'env' / 'bin' / 'python'
+    subprocess.run([py, '-m', 'pip', 'install', '-qq', wheel], check=True)
+    r = subprocess.run([py, '-c', SMOKE], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'genq 0.1.0 works' in r.stdout

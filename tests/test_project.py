@@ -1,0 +1,74 @@
+"""The single-source loop: genq/ is what the notebooks export, notebooks are committed clean, the book's table of
+contents, configuration and repository URL agree, and the book's structure builds without a warning."""
+import configparser, json, subprocess, sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SETTINGS = configparser.ConfigParser(delimiters=['='])
+SETTINGS.read(ROOT / 'settings.ini')
+GIT_URL = SETTINGS['DEFAULT']['git_url']
+NOTEBOOKS = sorted((ROOT / 'nbs').glob('*.ipynb'))
+
+
+def toc_files() -> list[str]:
+    "Every notebook the table of contents names, root first, as paths without '.ipynb'."
+    toc = yaml.safe_load((ROOT / '_toc.yml').read_text())
+    return [toc['root']] + [ch['file'] for part in toc['parts'] for ch in part['chapters']]
+
+
+def package_files() -> dict:
+    return {p: p.read_bytes() for p in sorted((ROOT / 'genq').rglob('*.py'))}
+
+
+def test_package_is_in_sync_with_the_notebooks():
+    before = package_files()
+    subprocess.run([BIN / 'nbdev_export'], cwd=ROOT, check=True)
+    after = package_files()
+    changed = sorted(str(p.relative_to(ROOT)) for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+    assert not changed, f"nbdev_export changed {changed}: genq/ was out of step with nbs/. Commit the export."
+
+
+@pytest.mark.parametrize('nb', NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_are_committed_clean(nb):
+    cells = json.loads(nb.read_text())['cells']
+    dirty = [i for i, c in enumerate(cells) if c['cell_type'] == 'code' and (c.get('outputs') or c.get('execution_count'))]
+    assert not dirty, f"{nb.name} has outputs in cells {dirty}: run `python3 tools/dev.py clean`."
+
+
+def test_every_toc_entry_exists_and_every_notebook_is_in_the_toc():
+    listed = toc_files()
+    missing = [f for f in listed if not (ROOT / f'{f}.ipynb').exists()]
+    assert not missing, f"_toc.yml names notebooks that do not exist: {missing}"
+    orphans = [str(p.relative_to(ROOT).with_suffix('')) for p in NOTEBOOKS] 
+    orphans = [p for p in orphans if p not in listed and not Path(p).name.startswith('_')]
+    assert not orphans, f"notebooks missing from _toc.yml: {orphans}"
+
+
+def test_the_repository_url_comes_from_settings_ini():
+    config = yaml.safe_load((ROOT / '_config.yml').read_text())
+    assert config['repository']['url'] == GIT_URL
+    assert config['launch_buttons']['colab_url'] == 'https://colab.research.google.com'
+    for nb in NOTEBOOKS:
+        install = [c['source'] for c in json.loads(nb.read_text())['cells'] if 'google.colab' in ''.join(c['source'])]
+        assert install and f"git+{GIT_URL}" in ''.join(install[0]), f"{nb.name} needs a Colab cell installing git+{GIT_URL}"
+    assert f"git+{GIT_URL}" in (ROOT / 'README.md').read_text()
+
+
+def test_readme_maps_every_chapter():
+    readme = (ROOT / 'README.md').read_text()
+    assert not [f for f in toc_files() if f'{f}.ipynb' not in readme], "README's chapter map misses a chapter"
+
+
+def test_the_book_structure_builds_without_warnings(tmp_path):
+    config = yaml.safe_load((ROOT / '_config.yml').read_text())
+    config['execute']['execute_notebooks'] = 'off'
+    (tmp_path / '_config.yml').write_text(yaml.safe_dump(config))
+    r = subprocess.run([BIN / 'jupyter-book', 'build', ROOT, '--config', tmp_path / '_config.yml',
+                        '--path-output', tmp_path, '-W', '--keep-going'], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    html = tmp_path / '_build' / 'html'
+    for f in toc_files(): assert (html / f'{f}.html').exists(), f"{f}.html was not built"

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""The project's commands; they need nothing but python3 (3.10+).
+
+    python3 tools/dev.py book     build the book into _build/html (every chapter executed at its default scale)
+    python3 tools/dev.py test     every check: sync, clean notebooks, tests/, notebooks under nbval, book structure
+    python3 tools/dev.py export   notebooks -> genq/ (nbdev_export)
+    python3 tools/dev.py clean    strip notebook outputs (nbdev_clean)
+    python3 tools/dev.py bench    run bench/*.py, one JSON line each
+
+Each first creates .venv and installs genq with its dev requirements, again whenever settings.ini, setup.py or
+pyproject.toml change.
+"""
+import hashlib, os, subprocess, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / '.venv'
+BIN = VENV / 'bin'
+INSTALL_INPUTS = ('settings.ini', 'setup.py', 'pyproject.toml')
+
+
+def run(*cmd, check=True, **env) -> int:
+    "Run `cmd` in the repository root, echoing it; raise on failure when `check`."
+    print('+', ' '.join(map(str, cmd)), flush=True)
+    rc = subprocess.run(list(map(str, cmd)), cwd=ROOT, env={**os.environ, **env}).returncode
+    if check and rc: sys.exit(rc)
+    return rc
+
+
+def setup():
+    "Create .venv and install genq in it (editable, with dev requirements) unless that install is current."
+    stamp = VENV / '.genq-install'
+    want = hashlib.sha256(b''.join((ROOT / f).read_bytes() for f in INSTALL_INPUTS)).hexdigest()
+    if stamp.exists() and stamp.read_text() == want: return
+    if not (BIN / 'python').exists(): run(sys.executable, '-m', 'venv', VENV)
+    run(BIN / 'python', '-m', 'pip', 'install', '-qq', '-e', '.[dev]', PIP_DISABLE_PIP_VERSION_CHECK='1')
+    stamp.write_text(want)
+
+
+def export(): run(BIN / 'nbdev_export')
+def clean(): run(BIN / 'nbdev_clean')
+
+
+def book():
+    "Export the package, then build the book with every notebook executed; warnings are errors."
+    export()
+    run(BIN / 'jupyter-book', 'build', '-W', '--keep-going', '.')
+    index = ROOT / '_build' / 'html' / 'index.html'
+    if not index.exists(): sys.exit(f"the build left no {index}")
+    print(f"the book is at {index}")
+
+
+def test():
+    "pytest over tests/ and nbs/ (nbval); its exit code is ours."
+    sys.exit(run(BIN / 'python', '-m', 'pytest', 'tests', 'nbs', '--nbval-lax', '--nbval-current-env',
+                 '--nbval-cell-timeout=900', '--durations=10', *sys.argv[2:], check=False))
+
+
+def bench():
+    "Run every benchmark script in bench/."
+    for script in sorted((ROOT / 'bench').glob('*.py')): run(BIN / 'python', script)
+
+
+COMMANDS = dict(book=book, test=test, export=export, clean=clean, bench=bench)
+
+if __name__ == '__main__':
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS: sys.exit(__doc__)
+    setup()
+    COMMANDS[sys.argv[1]]()
