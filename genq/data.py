@@ -228,7 +228,7 @@ def grid(n: int = 2500, side: int = 5, spacing: float = 0.4, std: float = 0.01, 
     axis = (torch.arange(side) - (side - 1) / 2) * spacing
     return _mixture(torch.cartesian_prod(axis, axis), n, std, seed, f'grid{side * side}')
 
-# %% ../nbs/01_data.ipynb #7cacca69
+# %% ../nbs/01_data.ipynb #7130e940
 def image_grid(x: Tensor, nrow: int = 10) -> np.ndarray:
     "Images in [-1, 1] tiled into one H×W×C array in [0, 1] for `imshow`; NaN (missing) pixels become red."
     from torchvision.utils import make_grid
@@ -245,18 +245,18 @@ def _sample_rows(ds: ImageSet, n: int, seed: int) -> Tensor:
     return rows[torch.argsort(ds.y.cpu()[rows], stable=True)] if ds.y is not None else rows
 
 def show(ds: ImageSet | Tensor, n: int = 50, nrow: int = 10, seed: int = 0, title: str | None = None, ax=None):
-    "Draw `n` random images of a set (sorted by class), or all points of a 2-D point set."
+    "Draw `n` random images of a set (sorted by class), the first `n` images of a tensor, or a 2-D point set."
     import matplotlib.pyplot as plt
     ax = ax or plt.subplots(figsize=(6, 6))[1]
-    if isinstance(ds, Tensor): ds = ImageSet(ds, allow_nan=True)
-    if ds.shape == (2, 1, 1):
+    if isinstance(ds, Tensor): x, name = ds[:n], ''
+    elif ds.shape != (2, 1, 1): x, name = ds.x[_sample_rows(ds, n, seed).to(ds.device)], ds.name
+    else:
         pts = ds.x.flatten(1).cpu()
         ax.scatter(pts[:, 0], pts[:, 1], s=2, c=None if ds.y is None else ds.y.cpu(), cmap='tab20')
         ax.set_aspect('equal'); ax.set_xlim(-1, 1); ax.set_ylim(-1, 1)
-    else:
-        ax.imshow(image_grid(ds.x[_sample_rows(ds, n, seed).to(ds.device)], nrow), interpolation='nearest')
-        ax.axis('off')
-    ax.set_title(title if title is not None else ds.name)
+        x, name = None, ds.name
+    if x is not None: ax.imshow(image_grid(x, nrow), interpolation='nearest'); ax.axis('off')
+    ax.set_title(title if title is not None else name)
     return ax
 
 def plot_class_counts(ds: ImageSet, ax=None, title: str | None = None):
