@@ -12,9 +12,9 @@ from .data import ImageSet, MISSING
 
 # %% auto #0
 __all__ = ['NEAR_DUPLICATES', 'CORRUPTIONS', 'DEFECTS', 'Corrupted', 'check_rate', 'pick_rows', 'as_mask', 'recorded',
-           'noise_matrix', 'label_noise', 'shift', 'add_noise', 'brighten', 'duplicates', 'foreign_images', 'outliers',
-           'blur', 'salt_and_pepper', 'occlude', 'lower_contrast', 'corrupt_images', 'missing_pixels', 'missing_labels',
-           'long_tail', 'scarcity', 'corrupt']
+           'noise_matrix', 'label_noise', 'translate', 'shift', 'add_noise', 'brighten', 'duplicates', 'foreign_images',
+           'outliers', 'blur', 'salt_and_pepper', 'occlude', 'lower_contrast', 'corrupt_images', 'missing_pixels',
+           'missing_labels', 'long_tail', 'scarcity', 'corrupt']
 
 # %% ../nbs/02_corrupt.ipynb #3c56a2d5
 class Corrupted(NamedTuple):
@@ -72,17 +72,21 @@ def label_noise(ds: ImageSet, rate: float, seed: int = 0, kind='symmetric') -> C
     meta = recorded(ds, 'label_noise', rate=rate, seed=seed, noise=kind if isinstance(kind, str) else 'matrix')
     return Corrupted(ds.replace(y=noisy.to(ds.device), meta=meta), as_mask(len(ds), rows))
 
-# %% ../nbs/02_corrupt.ipynb #9cf62951
-def shift(x: Tensor, most: int, g: torch.Generator) -> Tensor:
-    "Move each image by a random offset of 1..`most` pixels (in x, y or both), filling with the background (-1)."
-    n, _, h, w = x.shape
-    d = torch.randint(-most, most + 1, (n, 2), generator=g)
-    d[(d == 0).all(1), 0] = 1                              # never a zero shift: that would be an exact copy
+# %% ../nbs/02_corrupt.ipynb #47c2284d
+def translate(x: Tensor, offsets: Tensor) -> Tensor:
+    "Move image i by offsets[i] = (dy, dx) whole pixels, filling the uncovered border with the background (-1)."
+    _, _, h, w = x.shape
     out = torch.full_like(x, -1.)
-    for dy, dx in torch.unique(d, dim=0).tolist():
-        i = torch.nonzero((d[:, 0] == dy) & (d[:, 1] == dx)).flatten()
+    for dy, dx in torch.unique(offsets, dim=0).tolist():
+        i = torch.nonzero((offsets == torch.tensor([dy, dx])).all(1)).flatten()
         out[i, :, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = x[i, :, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
     return out
+
+def shift(x: Tensor, most: int, g: torch.Generator) -> Tensor:
+    "Move each image by a random non-zero offset of up to `most` pixels in each direction."
+    d = torch.randint(-int(most), int(most) + 1, (len(x), 2), generator=g)
+    d[(d == 0).all(1), 0] = 1                              # never a zero shift: that would be an exact copy
+    return translate(x, d)
 
 def add_noise(x: Tensor, sigma: float, g: torch.Generator) -> Tensor:
     "Add Gaussian noise of standard deviation `sigma` (in the [-1, 1] scale), clipped to [-1, 1]."
