@@ -219,7 +219,7 @@ def find_labels(ds: ImageSet, probs: Tensor | None = None, **kwargs) -> pd.DataF
     return pd.DataFrame(dict(is_label_issue=find_label_issues(probs, y).numpy(), label_score=label_quality(probs, y).numpy(),
                              suggested_label=torch.where(y >= 0, probs.nan_to_num(0).argmax(1), MISSING).numpy()))
 
-# %% ../nbs/03_audit.ipynb #6a2d7400
+# %% ../nbs/03_audit.ipynb #0e9a92cf
 CHECKS = ('missing', 'invalid', 'exact_duplicate', 'near_duplicate', 'outlier', 'label')
 
 def class_balance(ds: ImageSet) -> float:
@@ -239,7 +239,7 @@ def quality_scores(ds: ImageSet, table: pd.DataFrame) -> dict:
                 consistency=1 - float((flag('exact_duplicate') | flag('near_duplicate')).mean()),
                 usability=(1 - float(flag('invalid').mean())) * class_balance(ds))
 
-# %% ../nbs/03_audit.ipynb #8d5f4bba
+# %% ../nbs/03_audit.ipynb #84e03a72
 @dataclass
 class AuditReport:
     "What an audit found: a table per row, a summary per issue, four quality scores, notes and timings."
@@ -277,7 +277,7 @@ class AuditReport:
         lines = [f"Audit of {self.name!r}: {len(self.table)} rows. Quality: {q}.", self.summary.to_string(index=False)]
         return '\n'.join(lines + [f"note: {n}" for n in self.notes])
 
-# %% ../nbs/03_audit.ipynb #4c761ba3
+# %% ../nbs/03_audit.ipynb #1e51242e
 def _label_check_note(ds: ImageSet, folds: int) -> str | None:
     "Why the label check cannot run on `ds`, or None when it can."
     if ds.y is None: return "no labels: the label check was skipped."

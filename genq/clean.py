@@ -83,7 +83,7 @@ def make_plan(report: AuditReport, policy: dict | None = None) -> CleaningPlan:
                              impute=(impute & ~drop).values.astype(bool), reason=by_id.reason.apply('; '.join).values))
     return CleaningPlan(rows.reset_index(drop=True), policy, report.name)
 
-# %% ../nbs/04_clean.ipynb #5bd81dae
+# %% ../nbs/04_clean.ipynb #a8688240
 def impute_pixels(ds: ImageSet, rows: Tensor) -> Tensor:
     "Images of `ds` with the NaN pixels of `rows` filled by the per-pixel mean of complete images of the same class."
     x = ds.x.clone()
@@ -112,7 +112,8 @@ def apply_plan(ds: ImageSet, plan: CleaningPlan) -> ImageSet:
     keep[at(plan.rows['drop'])] = False
     if not keep.any(): raise ValueError("the plan drops every row: nothing would be left.")
     meta = {**ds.meta, 'cleaning': [*ds.meta.get('cleaning', []), dict(policy=plan.policy, touched=len(plan.rows))]}
-    return ds.replace(x=x, y=y, meta=meta, allow_nan=bool(torch.isnan(x).any())).subset(keep)
+    out = ds.replace(x=x, y=y, meta=meta, allow_nan=True).subset(keep)
+    return out.replace(allow_nan=bool(torch.isnan(out.x).any()))     # NaN allowed only if some remain
 
 def clean(ds: ImageSet, report: AuditReport | None = None, policy: dict | None = None, **audit_kwargs) -> tuple[ImageSet, CleaningPlan]:
     "Audit `ds` (unless a `report` is given), make a plan with `policy`, apply it: the cleaned set and the plan."

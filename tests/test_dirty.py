@@ -1,0 +1,176 @@
+"""genq.corrupt, genq.audit and genq.clean: bad input, inputs never changed, properties of the detectors, and
+cross-checks against cleanlab where it is installed."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from genq import audit as A, clean as C, corrupt as K
+from genq.data import ImageSet, MISSING, digits, mnist5k
+
+
+@pytest.fixture(scope='module')
+def ds():
+    return digits()
+
+
+def frozen(ds):
+    return [t.clone() for t in (ds.x.nan_to_num(7), ds.y, ds.ids)]
+
+
+def unchanged(ds, before):
+    return all(torch.equal(a, b) for a, b in zip((ds.x.nan_to_num(7), ds.y, ds.ids), before))
+
+
+# ---- corrupt ---------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('defect, rate, kw', [
+    ('label_noise', 0.2, {}), ('label_noise', 0.2, dict(kind='pairwise')), ('duplicates', 0.1, dict(copies=3)),
+    ('duplicates', 0.1, dict(near='brightness')), ('outliers', 0.1, {}), ('corrupt_images', 0.2, dict(kind='occlusion')),
+    ('missing_pixels', 0.1, {}), ('missing_labels', 0.1, {}), ('long_tail', 10, {}), ('scarcity', 0.5, {})])
+def test_every_defect_keeps_its_input_and_repeats_with_a_seed(ds, defect, rate, kw):
+    before = frozen(ds)
+    a, b = K.corrupt(ds, defect, rate, seed=3, **kw), K.corrupt(ds, defect, rate, seed=3, **kw)
+    assert unchanged(ds, before)
+    assert len(a.mask) == len(a.ds) and torch.equal(a.mask, b.mask) and torch.equal(a.ds.x.nan_to_num(7), b.ds.x.nan_to_num(7))
+    assert a.ds.meta['defects'][-1]['kind'] == defect
+
+
+def test_rates_are_exact(ds):
+    assert int(K.label_noise(ds, 0.25, seed=1).mask.sum()) == round(0.25 * len(ds))
+    out = K.outliers(ds, 0.2, seed=1)
+    assert abs(out.mask.float().mean().item() - 0.2) < 1e-3
+    dup = K.duplicates(ds, 0.1, copies=5, seed=1)
+    assert len(dup.ds) == len(ds) + 5 * round(0.1 * len(ds))
+    tail = K.long_tail(ds, 100).ds.class_counts()
+    assert tail[0] == ds.class_counts().min() and tail[-1] == max(1, round(int(ds.class_counts().min()) / 100))
+
+
+def test_label_noise_follows_a_transition_matrix(ds):
+    t = torch.zeros(10, 10); t[3, 8] = t[8, 3] = 1; t[torch.arange(10), (torch.arange(10) + 1) % 10] += 1e-9
+    noisy, m = K.label_noise(ds, 1.0, kind=t)
+    assert torch.equal(noisy.y[m & (ds.y == 3)].unique(), torch.tensor([8]))
+
+
+@pytest.mark.parametrize('call, msg', [
+    (lambda d: K.label_noise(d, -0.1), r'rate should lie in \[0, 1\]'),
+    (lambda d: K.label_noise(d, 0.1, kind='diagonal'), "kind should be 'symmetric' or 'pairwise'"),
+    (lambda d: K.label_noise(d.replace(y=None), 0.1), 'no labels'),
+    (lambda d: K.duplicates(d, 0.1, copies=0), 'copies should be at least 1'),
+    (lambda d: K.outliers(d, 1.0), r'rate should lie in \[0, 1\)'),
+    (lambda d: K.outliers(d, 0.1, source='cats'), "source should be 'noise', 'blank' or an ImageSet"),
+    (lambda d: K.corrupt_images(d, 0.1, kind='jpeg'), 'kind should be one of'),
+    (lambda d: K.long_tail(d, 0.5), 'ratio .* should be at least 1'),
+    (lambda d: K.scarcity(d, 0), r'fraction should lie in \(0, 1\]'),
+    (lambda d: K.corrupt(d, 'typos', 0.1), 'Choose one of: label_noise'),
+])
+def test_bad_corruption_arguments(ds, call, msg):
+    with pytest.raises(ValueError, match=msg): call(ds)
+
+
+# ---- audit -----------------------------------------------------------------------------------------------------------
+
+def test_flagged_rows_score_lower_than_the_rest(ds):
+    dirty, m = K.outliers(ds, 0.05, source='noise', seed=0)
+    t = A.find_outliers(dirty)
+    assert t.outlier_score[m.numpy()].max() < t.outlier_score[~m.numpy()].median()
+    dirty, m = K.duplicates(ds, 0.1, near='noise', seed=0)
+    t = A.find_near_duplicates(dirty)
+    assert t.is_near_duplicate_issue.values[m.numpy()].mean() > 0.95
+    assert t.is_near_duplicate_issue.values[~m.numpy()].mean() < 0.02
+
+
+def test_audit_edge_cases(ds):
+    r = A.audit(ds.replace(y=None), checks=('missing', 'invalid', 'label'))
+    assert r.notes == ['no labels: the label check was skipped.'] and 'is_invalid_issue' in r.table
+    assert A.audit(ds.subset(ds.y == 2), checks=('label',)).notes == ['fewer than two classes: the label check was skipped.']
+    same = ImageSet(ds.x[[0] * 10], ds.y[[0] * 10])
+    assert A.audit(same, checks=('exact_duplicate', 'near_duplicate')).table.is_exact_duplicate_issue.sum() == 9
+    holes = K.missing_pixels(ds, 0.1).ds
+    before = frozen(holes)
+    r = A.audit(holes, checks=('missing', 'invalid', 'exact_duplicate', 'near_duplicate', 'outlier'))
+    assert unchanged(holes, before) and r.table.is_missing_issue.sum() == round(0.1 * len(ds))
+    assert list(r.table.id) == holes.ids.tolist()
+    with pytest.raises(ValueError, match='Choose from: missing'): A.audit(ds, checks=('typos',))
+    with pytest.raises(ValueError, match='needs an ImageSet'): A.audit(ds.x)
+
+
+def test_out_of_fold_probabilities_repeat_with_a_seed(ds):
+    small = ds.subset(range(400))
+    a = A.out_of_fold_probs(small, folds=2, epochs=1, width=8, seed=1)
+    torch.rand(3)  # the caller's random state must not matter
+    assert torch.equal(a, A.out_of_fold_probs(small, folds=2, epochs=1, width=8, seed=1))
+    assert torch.allclose(a.sum(1), torch.ones(len(small)))
+
+
+def synthetic_probs(n=3000, k=10, rate=0.2, seed=0):
+    "Noisy labels, the truth, and probabilities of a good but imperfect classifier."
+    g = torch.Generator().manual_seed(seed)
+    true = torch.randint(k, (n,), generator=g)
+    logits = torch.randn(n, k, generator=g) * 1.5
+    logits[torch.arange(n), true] += 3.5
+    flip = torch.rand(n, generator=g) < rate
+    given = torch.where(flip, (true + torch.randint(1, k, (n,), generator=g)) % k, true)
+    return logits.softmax(1), given, given != true
+
+
+def test_confident_learning_agrees_with_cleanlab():
+    cleanlab = pytest.importorskip('cleanlab.filter', reason='cleanlab is not installed')
+    for seed, rate in [(0, 0.1), (1, 0.3)]:
+        probs, given, truth = synthetic_probs(rate=rate, seed=seed)
+        ours = A.find_label_issues(probs, given).numpy()
+        theirs = cleanlab.find_label_issues(given.numpy(), probs.numpy())
+        jaccard = (ours & theirs).sum() / (ours | theirs).sum()
+        assert jaccard > 0.95, f"genq and cleanlab flag different rows (Jaccard {jaccard:.3f})"
+        f = lambda flags: 2 * (flags & truth.numpy()).sum() / (flags.sum() + truth.sum().item())
+        assert abs(f(ours) - f(theirs)) < 0.01
+
+
+def test_confident_joint_counts_confident_examples():
+    probs = torch.tensor([[0.9, 0.1], [0.8, 0.2], [0.2, 0.8], [0.7, 0.3]])
+    given = torch.tensor([0, 0, 1, 1])
+    # thresholds: class 0 = mean(.9, .8) = .85; class 1 = mean(.8, .3) = .55
+    assert A.confident_joint(probs, given).tolist() == [[1, 0], [0, 1]]
+    # thresholds: class 0 = .9, class 1 = (.9 + .05 + .8) / 3; row 3 (labelled 1) is confidently a 0, and the largest-margin one
+    flags = A.find_label_issues(torch.tensor([[.9, .1], [.9, .1], [.1, .9], [.95, .05], [.2, .8]]), torch.tensor([0, 0, 1, 1, 1]))
+    assert flags.tolist() == [False, False, False, True, False]
+    assert not A.find_label_issues(probs, torch.tensor([0, MISSING, 1, 1]))[1]
+
+
+# ---- clean -----------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope='module')
+def dirty_and_report():
+    d = digits()
+    dirty = K.duplicates(K.missing_pixels(d, 0.1, seed=1).ds, 0.1, seed=2).ds
+    probs, _, _ = synthetic_probs(n=len(dirty), rate=0.1)
+    return dirty, A.audit(dirty, probs=probs, seed=0)
+
+
+def test_plan_replays_from_json_and_never_changes_its_input(dirty_and_report, tmp_path):
+    dirty, report = dirty_and_report
+    before = frozen(dirty)
+    cleaned, plan = C.clean(dirty, report)
+    assert unchanged(dirty, before)
+    assert not torch.isnan(cleaned.x).any() and not cleaned.allow_nan
+    assert A.find_exact_duplicates(cleaned).is_exact_duplicate_issue.sum() == 0
+    again = C.apply_plan(dirty, C.CleaningPlan.load(plan.save(tmp_path / 'plan.json')))
+    assert torch.equal(again.x, cleaned.x) and torch.equal(again.y, cleaned.y) and torch.equal(again.ids, cleaned.ids)
+    assert (plan.rows.reason.str.len() > 0).all()
+
+
+def test_policy_keep_changes_nothing(dirty_and_report):
+    dirty, report = dirty_and_report
+    plan = C.make_plan(report, {issue: 'keep' for issue in C.ALLOWED})
+    assert len(plan.rows) == 0
+    same = C.apply_plan(dirty, plan)
+    assert torch.equal(same.ids, dirty.ids) and torch.equal(same.x.nan_to_num(7), dirty.x.nan_to_num(7))
+
+
+def test_bad_plans_and_policies(dirty_and_report, ds):
+    dirty, report = dirty_and_report
+    with pytest.raises(ValueError, match='label can be handled by relabel, drop, keep'): C.make_plan(report, {'label': 'impute'})
+    plan = C.make_plan(report)
+    with pytest.raises(ValueError, match='was it made for another set'): C.apply_plan(ds.subset(range(50)), plan)
+    nan_everywhere = K.missing_pixels(ds.subset(range(20)), 1.0).ds
+    with pytest.raises(ValueError, match='nothing to impute from'): C.impute_pixels(nan_everywhere, torch.arange(20))
