@@ -18,7 +18,7 @@ from .corrupt import translate
 __all__ = ['CHECKS', 'find_missing', 'find_invalid', 'unit_rows', 'centred', 'nearest', 'aligned_similarity',
            'find_exact_duplicates', 'near_pairs', 'find_near_duplicates', 'find_outliers', 'SmallCNN', 'fit_classifier',
            'out_of_fold_probs', 'confident_joint', 'find_label_issues', 'label_quality', 'find_labels', 'class_balance',
-           'quality_scores', 'AuditReport', 'audit']
+           'class_imbalance', 'quality_scores', 'AuditReport', 'audit']
 
 # %% ../nbs/03_audit.ipynb #2eec7206
 def _nan_std(x: Tensor) -> Tensor:
@@ -39,7 +39,7 @@ def find_invalid(ds: ImageSet, min_std: float = 0.05) -> pd.DataFrame:
     std = _nan_std(ds.x).cpu()
     return pd.DataFrame(dict(is_invalid_issue=(std < min_std).numpy(), invalid_score=(std / (4 * min_std)).clamp(0, 1).numpy()))
 
-# %% ../nbs/03_audit.ipynb #cc2f8325
+# %% ../nbs/03_audit.ipynb #d51d8539
 def unit_rows(x: Tensor) -> Tensor:
     "Images as mean-centred unit vectors (NaN read as background), so that dot products are brightness-free cosines."
     v = x.nan_to_num(-1).flatten(1).float()
@@ -76,7 +76,7 @@ def aligned_similarity(a: Tensor, b: Tensor, most: int = 2) -> Tensor:
             best = torch.maximum(best, (ua * unit_rows(padded[:, :, dy:dy + h, dx:dx + w])).sum(1))
     return best
 
-# %% ../nbs/03_audit.ipynb #704235bf
+# %% ../nbs/03_audit.ipynb #bf2eeb07
 def _groups(n: int, pairs: Tensor) -> Tensor:
     "Connected components of the graph on n rows with the given edges (m×2), as a component id per row."
     comp = torch.arange(n)
@@ -122,7 +122,7 @@ def find_near_duplicates(ds: ImageSet, threshold: float = 0.98, k: int = 5) -> p
     flag = _repeats(ds.ids.cpu(), _groups(len(ds), pairs[sim >= threshold]))
     return pd.DataFrame(dict(is_near_duplicate_issue=flag.numpy(), near_duplicate_score=(1 - best).clamp(0, 1).numpy()))
 
-# %% ../nbs/03_audit.ipynb #7b97314a
+# %% ../nbs/03_audit.ipynb #27488eac
 def find_outliers(ds: ImageSet, k: int = 10, spread: float = 6., reference: ImageSet | None = None) -> pd.DataFrame:
     "Rows far from their `k` nearest neighbours (in the set, or in a trusted `reference` set)."
     u = unit_rows(ds.x.cpu())
@@ -133,7 +133,7 @@ def find_outliers(ds: ImageSet, k: int = 10, spread: float = 6., reference: Imag
     flag = dist > med + spread * mad
     return pd.DataFrame(dict(is_outlier_issue=flag.numpy(), outlier_score=(med / dist.clamp_min(1e-6)).clamp(0, 1).numpy()))
 
-# %% ../nbs/03_audit.ipynb #6a489e1b
+# %% ../nbs/03_audit.ipynb #f77bb3e8
 class SmallCNN(nn.Sequential):
     "A small convolutional classifier for images of 8×8 and up; an MLP for smaller inputs (e.g. 2-D points)."
     def __init__(self, shape: tuple, classes: int, width: int = 32):
@@ -176,7 +176,7 @@ def out_of_fold_probs(ds: ImageSet, folds: int = 4, seed: int = 0, device=None, 
         with torch.no_grad(): probs[fold == f] = torch.cat([model(b).softmax(1) for b in x[fold == f].split(1024)])
     return probs.cpu()
 
-# %% ../nbs/03_audit.ipynb #3da41590
+# %% ../nbs/03_audit.ipynb #64e09324
 def confident_joint(probs: Tensor, labels: Tensor) -> Tensor:
     "C[i, j]: images labelled i whose probability for class j reaches class j's threshold (most likely such j)."
     k = probs.shape[1]
@@ -219,7 +219,7 @@ def find_labels(ds: ImageSet, probs: Tensor | None = None, **kwargs) -> pd.DataF
     return pd.DataFrame(dict(is_label_issue=find_label_issues(probs, y).numpy(), label_score=label_quality(probs, y).numpy(),
                              suggested_label=torch.where(y >= 0, probs.nan_to_num(0).argmax(1), MISSING).numpy()))
 
-# %% ../nbs/03_audit.ipynb #0e9a92cf
+# %% ../nbs/03_audit.ipynb #c2552721
 CHECKS = ('missing', 'invalid', 'exact_duplicate', 'near_duplicate', 'outlier', 'label')
 
 def class_balance(ds: ImageSet) -> float:
@@ -228,6 +228,12 @@ def class_balance(ds: ImageSet) -> float:
     p = ds.class_counts().float()
     p = p[p > 0] / p.sum()
     return float(-(p * p.log()).sum() / np.log(ds.num_classes))
+
+def class_imbalance(ds: ImageSet) -> dict:
+    "The set-level imbalance check: images per class, the most/fewest ratio and the balance (1 = balanced)."
+    if ds.y is None or not (ds.y >= 0).any(): return {}
+    counts = ds.class_counts()
+    return dict(counts=counts.tolist(), ratio=float(counts.max() / counts.clamp_min(1).min()), balance=class_balance(ds))
 
 def quality_scores(ds: ImageSet, table: pd.DataFrame) -> dict:
     "The four data-quality dimensions, from an audit's table."
@@ -239,13 +245,14 @@ def quality_scores(ds: ImageSet, table: pd.DataFrame) -> dict:
                 consistency=1 - float((flag('exact_duplicate') | flag('near_duplicate')).mean()),
                 usability=(1 - float(flag('invalid').mean())) * class_balance(ds))
 
-# %% ../nbs/03_audit.ipynb #84e03a72
+# %% ../nbs/03_audit.ipynb #16b16d46
 @dataclass
 class AuditReport:
     "What an audit found: a table per row, a summary per issue, four quality scores, notes and timings."
     name: str
     table: pd.DataFrame
     quality: dict
+    imbalance: dict = field(default_factory=dict)   # set level: images per class, most/fewest ratio, balance
     notes: list = field(default_factory=list)
     seconds: dict = field(default_factory=dict)
 
@@ -274,10 +281,12 @@ class AuditReport:
 
     def __repr__(self):
         q = ', '.join(f'{k} {v:.3f}' for k, v in self.quality.items())
-        lines = [f"Audit of {self.name!r}: {len(self.table)} rows. Quality: {q}.", self.summary.to_string(index=False)]
+        lines = [f"Audit of {self.name!r}: {len(self.table)} rows. Quality: {q}."]
+        if self.imbalance: lines.append(f"Classes: most/fewest images {self.imbalance['ratio']:.1f}, balance {self.imbalance['balance']:.3f}.")
+        lines.append(self.summary.to_string(index=False))
         return '\n'.join(lines + [f"note: {n}" for n in self.notes])
 
-# %% ../nbs/03_audit.ipynb #1e51242e
+# %% ../nbs/03_audit.ipynb #d8b95831
 def _label_check_note(ds: ImageSet, folds: int) -> str | None:
     "Why the label check cannot run on `ds`, or None when it can."
     if ds.y is None: return "no labels: the label check was skipped."
@@ -304,4 +313,4 @@ def audit(ds: ImageSet, checks=CHECKS, reference: ImageSet | None = None, near_t
         parts.append(finders[check](ds))
         seconds[check] = time.perf_counter() - t0
     table = pd.concat(parts, axis=1)
-    return AuditReport(ds.name, table, quality_scores(ds, table), notes, seconds)
+    return AuditReport(ds.name, table, quality_scores(ds, table), class_imbalance(ds), notes, seconds)
