@@ -174,3 +174,19 @@ def test_bad_plans_and_policies(dirty_and_report, ds):
     with pytest.raises(ValueError, match='was it made for another set'): C.apply_plan(ds.subset(range(50)), plan)
     nan_everywhere = K.missing_pixels(ds.subset(range(20)), 1.0).ds
     with pytest.raises(ValueError, match='nothing to impute from'): C.impute_pixels(nan_everywhere, torch.arange(20))
+
+
+def test_audit_works_on_a_folder_of_images(tmp_path):
+    from PIL import Image
+    from genq.data import from_folder
+    d = digits()
+    for c in ('3', '5'):
+        (tmp_path / c).mkdir()
+        for r in torch.nonzero(d.y == int(c)).flatten()[:12].tolist():
+            Image.fromarray(((d.x[r, 0].numpy() + 1) * 127.5).round().astype(np.uint8)).save(tmp_path / c / f'{r}.png')
+    (tmp_path / '3' / 'copy.png').write_bytes(next((tmp_path / '3').glob('*.png')).read_bytes())
+    mine = from_folder(tmp_path, size=8)
+    r = A.audit(mine, checks=('missing', 'invalid', 'exact_duplicate', 'near_duplicate', 'outlier', 'label'))
+    flagged = [mine.meta['paths'][i] for i in r.table.id[r.table.is_exact_duplicate_issue]]
+    assert len(flagged) == 1 and flagged[0].endswith('copy.png')    # the later file of the pair is the copy
+    assert 'is_label_issue' in r.table and not r.notes
