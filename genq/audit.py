@@ -133,7 +133,7 @@ def find_outliers(ds: ImageSet, k: int = 10, spread: float = 6., reference: Imag
     flag = dist > med + spread * mad
     return pd.DataFrame(dict(is_outlier_issue=flag.numpy(), outlier_score=(med / dist.clamp_min(1e-6)).clamp(0, 1).numpy()))
 
-# %% ../nbs/03_audit.ipynb #f77bb3e8
+# %% ../nbs/03_audit.ipynb #8b040d11
 class SmallCNN(nn.Sequential):
     "A small convolutional classifier for images of 8×8 and up; an MLP for smaller inputs (e.g. 2-D points)."
     def __init__(self, shape: tuple, classes: int, width: int = 32):
@@ -146,7 +146,7 @@ class SmallCNN(nn.Sequential):
 
 def fit_classifier(x: Tensor, y: Tensor, classes: int, epochs: int = 8, batch: int = 64, lr: float = 2e-3,
                    width: int = 32, seed: int = 0) -> nn.Module:
-    "Train a SmallCNN on (x, y) with shift augmentation and label smoothing; the same seed gives the same model."
+    "Train a SmallCNN on (x, y) with label smoothing (and ±2-pixel shifts from 16×16 up); the same seed, the same model."
     with torch.random.fork_rng(devices=[x.device] if x.is_cuda else []):   # seeded without touching the caller's RNG
         torch.manual_seed(seed)
         model = SmallCNN(tuple(x.shape[1:]), classes, width).to(x.device)
@@ -158,7 +158,7 @@ def fit_classifier(x: Tensor, y: Tensor, classes: int, epochs: int = 8, batch: i
             order = torch.randperm(len(x), device=x.device)
             for step in range(per_epoch):
                 i = order[step * batch:(step + 1) * batch]
-                xb = x[i] if x.shape[-1] < 8 else torch.roll(x[i], torch.randint(-2, 3, (2,)).tolist(), (2, 3))
+                xb = x[i] if min(x.shape[2:]) < 16 else torch.roll(x[i], torch.randint(-2, 3, (2,)).tolist(), (2, 3))
                 loss = F.cross_entropy(model(xb), y[i], label_smoothing=0.1)
                 opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
     return model.eval()

@@ -77,3 +77,68 @@ def test_bad_input(call, msg):
 
 def test_small_samples_warn():
     with pytest.warns(UserWarning, match='rank-deficient'): M.fid(feats(20, 32), feats(20, 32, seed=1))
+
+
+def images(n=6, seed=0):
+    return torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed)) * 2 - 1
+
+
+def test_ssim_and_psnr_match_torchmetrics():
+    tmf = pytest.importorskip('torchmetrics.functional.image', reason='torchmetrics is not installed')
+    x = images(); y = (x + 0.2 * images(seed=1)).clamp(-1, 1)
+    ours = M.ssim(x, y)
+    for i in range(len(x)):
+        ref = tmf.structural_similarity_index_measure(y[i:i + 1].double(), x[i:i + 1].double(), data_range=2.)
+        assert rel(float(ours[i]), float(ref)) < 1e-5
+    ref_psnr = tmf.peak_signal_noise_ratio(y[:1], x[:1], data_range=2.)
+    assert rel(float(M.psnr(x[:1], y[:1])[0]), float(ref_psnr)) < 1e-5
+
+
+def test_class_measures():
+    sure = torch.eye(10).repeat(50, 1)                     # confident and balanced: IS = 10
+    assert M.inception_score(sure) == pytest.approx(10, rel=1e-6)
+    assert M.inception_score(torch.full((100, 10), 0.1)) == pytest.approx(1, rel=1e-6)
+    real = torch.arange(10).repeat(20)
+    assert M.mode_coverage(real, real, 10) == dict(modes=10, of=10, kl=pytest.approx(0, abs=1e-9))
+    half = M.mode_coverage(torch.arange(5).repeat(40), real, 10)
+    assert half['modes'] == 5 and half['kl'] == pytest.approx(np.log(2), rel=0.01)
+
+
+def test_memorization_finds_copies():
+    train = feats(200, 16, seed=11)
+    fake = torch.cat([train[:30] + 1e-3, feats(70, 16, seed=12)])
+    m = M.memorization(train, fake)
+    assert m['copy_rate'] == pytest.approx(0.3) and torch.equal(m['nearest'][:30], torch.arange(30))
+
+
+def test_stacked_mnist_modes():
+    from genq.data import mnist5k
+    s = M.stacked(mnist5k(), 50, seed=0)
+    assert s.shape == (3, 28, 28) and s.num_classes == 1000 and int(s.y.max()) < 1000
+
+
+def test_shipped_weights_are_checked(tmp_path, monkeypatch):
+    net = M.load_feature_network('digits')
+    assert isinstance(net, torch.nn.Module)
+    bad = tmp_path / 'digits_features.pt'
+    bad.write_bytes(M.weights_path('digits').read_bytes()[:-10] + b'0123456789')
+    (tmp_path / 'digits_features.sha256').write_text(M.weights_path('digits').with_suffix('.sha256').read_text())
+    monkeypatch.setattr(M, 'weights_path', lambda name: tmp_path / f'{name}_features.pt')
+    with pytest.raises(ValueError, match='does not match its checksum'): M.load_feature_network('digits')
+    with pytest.raises(ValueError, match='is missing'): M.load_feature_network('mnist5k')
+
+
+def test_inception_offline_says_what_to_do(monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+    def no_fidelity(name, *args, **kwargs):
+        if name.startswith('torchmetrics.image.fid'): raise ImportError('torch-fidelity is not installed')
+        return real_import(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, '__import__', no_fidelity)
+    with pytest.raises(RuntimeError, match='offline, use the domain network'): M.inception_features(images(2))
+
+
+def test_evaluate_refuses_what_it_cannot_sample():
+    from genq.data import digits
+    d = digits()
+    with pytest.raises(ValueError, match='a model with a sample'): M.evaluate(d, 'samples', M.load_feature_network('digits'))

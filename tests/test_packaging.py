@@ -17,6 +17,9 @@ a, b = d.split(0.5, seed=0)
 assert len(a) + len(b) == 1797 and len(mnist5k()) == 5000
 assert sum(len(x) for x, _ in a.batches(128, seed=0)) == len(a)
 show(a)
+from genq.metrics import load_feature_network, evaluate
+scores = evaluate(a, b, load_feature_network('digits'))   # shipped weights travel in the wheel
+assert scores['precision'] > 0.8, scores
 print('genq', genq.__version__, 'works with torch', torch.__version__)
 """
 
