@@ -2,15 +2,16 @@
 
     python bench/metrics.py [--n 10000] [--fid-dim 2048] [--prdc-dim 64] [--k 5]
 
-FID on n×fid_dim features: genq.metrics.fid against torchmetrics' computation (its update's float64 feature sums and
-outer products, then its compute: covariances and torch.linalg.eigvals of Σ1Σ2). Precision/recall/density/coverage on
-n×prdc_dim features: genq.metrics.prdc against the prdc package. Values are reported too, to show they agree.
+Each timing is the best of 3 runs. FID on n×fid_dim features: genq.metrics.fid against torchmetrics' computation
+(its update's float64 feature sums and outer products, then its compute: covariances and torch.linalg.eigvals of
+Σ1Σ2). Precision/recall/density/coverage on n×prdc_dim features: genq.metrics.prdc against the prdc package. Values
+are reported too, to show they agree.
 """
 import argparse, contextlib, io, json, platform, time, warnings
 import torch
 
 
-def timed(fn, repeats=1):
+def timed(fn, repeats=3):
     best, out = float('inf'), None
     for _ in range(repeats):
         t0 = time.perf_counter(); out = fn(); best = min(best, time.perf_counter() - t0)
