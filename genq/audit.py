@@ -76,7 +76,7 @@ def aligned_similarity(a: Tensor, b: Tensor, most: int = 2) -> Tensor:
             best = torch.maximum(best, (ua * unit_rows(padded[:, :, dy:dy + h, dx:dx + w])).sum(1))
     return best
 
-# %% ../nbs/03_audit.ipynb #bf2eeb07
+# %% ../nbs/03_audit.ipynb #75324dd7
 def _groups(n: int, pairs: Tensor) -> Tensor:
     "Connected components of the graph on n rows with the given edges (m×2), as a component id per row."
     comp = torch.arange(n)
@@ -117,8 +117,8 @@ def near_pairs(x: Tensor, k: int = 5, min_candidate: float = 0.9) -> tuple[Tenso
 def find_near_duplicates(ds: ImageSet, threshold: float = 0.98, k: int = 5) -> pd.DataFrame:
     "Rows whose aligned similarity to a row with a lower id (directly or through a chain) reaches `threshold`."
     pairs, sim = near_pairs(ds.x, k=k)
-    best = torch.zeros(len(ds)).scatter_reduce(0, pairs.flatten(), sim.repeat_interleave(2) if len(sim) else sim, 'amax') \
-        if len(pairs) else torch.zeros(len(ds))
+    best = torch.zeros(len(ds))                           # each row's highest similarity to any candidate partner
+    if len(pairs): best.scatter_reduce_(0, pairs.flatten(), sim.repeat_interleave(2), 'amax')
     flag = _repeats(ds.ids.cpu(), _groups(len(ds), pairs[sim >= threshold]))
     return pd.DataFrame(dict(is_near_duplicate_issue=flag.numpy(), near_duplicate_score=(1 - best).clamp(0, 1).numpy()))
 

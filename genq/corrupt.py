@@ -46,7 +46,7 @@ def _labelled(ds: ImageSet) -> Tensor:
     if ds.y is None: raise ValueError(f"{ds.name or 'this set'} has no labels to corrupt.")
     return ds.y.cpu()
 
-# %% ../nbs/02_corrupt.ipynb #16abd0be
+# %% ../nbs/02_corrupt.ipynb #d6d5f48e
 def noise_matrix(k: int, kind: str = 'symmetric') -> Tensor:
     "A k×k label-transition matrix with zero diagonal: 'symmetric' (uniform) or 'pairwise' (c → c+1)."
     if kind == 'symmetric': return (torch.ones(k, k) - torch.eye(k)) / (k - 1)
@@ -55,8 +55,9 @@ def noise_matrix(k: int, kind: str = 'symmetric') -> Tensor:
 
 def _off_diagonal(t, k: int) -> Tensor:
     "`t` with its diagonal removed and rows renormalised; checks shape and mass."
-    t = torch.as_tensor(t, dtype=torch.float32) * (1 - torch.eye(k)) if torch.as_tensor(t).shape == (k, k) else None
-    if t is None or (t < 0).any() or (t.sum(1) <= 0).any():
+    t = torch.as_tensor(t, dtype=torch.float32)
+    if t.shape == (k, k): t = t * (1 - torch.eye(k))
+    if t.shape != (k, k) or (t < 0).any() or (t.sum(1) <= 0).any():
         raise ValueError(f"a transition matrix should be {k}×{k}, non-negative, with off-diagonal mass in every row.")
     return t / t.sum(1, keepdim=True)
 

@@ -1,12 +1,11 @@
 """genq.corrupt, genq.audit and genq.clean: bad input, inputs never changed, properties of the detectors, and
 cross-checks against cleanlab where it is installed."""
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 
 from genq import audit as A, clean as C, corrupt as K
-from genq.data import ImageSet, MISSING, digits, mnist5k
+from genq.data import ImageSet, MISSING, digits
 
 
 @pytest.fixture(scope='module')
