@@ -17,7 +17,7 @@ from .audit import SmallCNN, fit_classifier
 __all__ = ['FEATURE_NETWORKS', 'evaluator_split', 'feature_network', 'features', 'weights_path', 'save_feature_network',
            'load_feature_network', 'gaussian_stats', 'sqrtm_psd', 'frechet_distance', 'fid', 'fid_infinity',
            'poly_kernel', 'mmd2_unbiased', 'kid', 'prdc', 'class_probs', 'inception_score', 'mode_coverage', 'stacked',
-           'stacked_modes', 'memorization', 'psnr', 'ssim', 'evaluate', 'inception_features']
+           'stacked_modes', 'point_modes', 'memorization', 'psnr', 'ssim', 'evaluate', 'inception_features']
 
 # %% ../nbs/05_metrics.ipynb #3b2358b8
 def evaluator_split(ds: ImageSet, seed: int = 0) -> tuple[ImageSet, ImageSet]:
@@ -192,7 +192,17 @@ def stacked_modes(net: nn.Module, x: Tensor) -> Tensor:
     digits = torch.stack([class_probs(net, x[:, c:c + 1]).argmax(1) for c in range(3)], 1)
     return (digits * torch.tensor([100, 10, 1])).sum(1)
 
-# %% ../nbs/05_metrics.ipynb #4bbe27c2
+# %% ../nbs/05_metrics.ipynb #995cc7b3
+def point_modes(real: ImageSet, fake: Tensor, radius: float = 0.1, min_share: float = 0.01) -> dict:
+    "Modes of a 2-D mixture covered by generated points `fake`, and the share of points within `radius` of a mode."
+    if real.shape != (2, 1, 1) or real.y is None: raise ValueError(f"point_modes takes a labelled 2-D point set (ring, grid). Got shape {real.shape}.")
+    pts = real.x.flatten(1).cpu()
+    centres = torch.stack([pts[real.y.cpu() == k].mean(0) for k in range(real.num_classes)])
+    dist, mode = torch.cdist(fake.detach().flatten(1).float().cpu(), centres).min(1)
+    near = torch.bincount(mode[dist < radius], minlength=len(centres))
+    return dict(modes=int((near >= min_share * len(fake)).sum()), of=len(centres), high_quality=float((dist < radius).float().mean()))
+
+# %% ../nbs/05_metrics.ipynb #ff823c1e
 def memorization(train, fake, threshold: float = 1 / 3, chunk: int = 2048) -> dict:
     "Nearest training row of each fake row (pixels or features), the ratio d1/d2, and the copy rate at `threshold`."
     train, fake = _features64(train, 'training rows'), _features64(fake, 'generated rows')
@@ -204,7 +214,7 @@ def memorization(train, fake, threshold: float = 1 / 3, chunk: int = 2048) -> di
     ratio = d1 / d2.clamp_min(1e-12)
     return dict(nearest=torch.cat(nearest), distance=d1, ratio=ratio, copy_rate=float((ratio < threshold).double().mean()))
 
-# %% ../nbs/05_metrics.ipynb #8dad0c12
+# %% ../nbs/05_metrics.ipynb #fb891457
 def psnr(x: Tensor, y: Tensor, data_range: float = 2.) -> Tensor:
     "Peak signal-to-noise ratio per image pair, in dB (images in [-1, 1]: data_range 2)."
     mse = ((x.float() - y.float()) ** 2).flatten(1).mean(1)
@@ -230,7 +240,7 @@ def ssim(x: Tensor, y: Tensor, data_range: float = 2., sigma: float = 1.5, k1: f
     s = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx ** 2 + my ** 2 + c1) * (sxx + syy + c2))
     return s.flatten(1).mean(1).float()
 
-# %% ../nbs/05_metrics.ipynb #6df499b3
+# %% ../nbs/05_metrics.ipynb #a811b374
 def _images(fake, n: int) -> Tensor:
     "Generated images from a tensor, an ImageSet, or a model with `sample(n)`."
     if isinstance(fake, ImageSet): return fake.x
