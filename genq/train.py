@@ -185,7 +185,7 @@ def _guard(model, log, checked, done, good, names, checkpoint, desc):
     raise TrainingDiverged(f"{desc}: loss {names[col]!r} became {log[checked + row, col].item()} at step {checked + row + 1}. "
                            f"The model holds the weights of step {checked}.{kept} Lower the learning rate or check the data.", checked + row + 1)
 
-# %% ../nbs/07_train.ipynb #f986d94d
+# %% ../nbs/07_train.ipynb #a1350147
 def train_gan(model: GAN, ds: ImageSet, steps: int = 2000, batch_size: int = 64, lr: float = 2e-4, betas=(0.5, 0.999),
               loss: str = 'bce', augment=None, device=None, amp: bool = True, compile: bool = False, seed: int = 0,
               **loop) -> tuple[GAN, History]:
@@ -216,9 +216,9 @@ def train_gan(model: GAN, ds: ImageSet, steps: int = 2000, batch_size: int = 64,
     hist = fit(model, ds, step, ('D', 'G'), [opt_g, opt_d], prec, settings, steps, batch_size, seed=seed, desc='GAN', **loop)
     return model.eval(), hist
 
-def train_vae(model: VAE, ds: ImageSet, steps: int = 2000, batch_size: int = 64, lr: float = 1e-3, device=None,
-              amp: bool = True, compile: bool = False, seed: int = 0, **loop) -> tuple[VAE, History]:
-    """Train a VAE on `ds` with Adam on the negative ELBO (recon + beta * kl).
+def train_vae(model: VAE, ds: ImageSet, steps: int = 2000, batch_size: int = 64, lr: float = 1e-3, augment=None,
+              device=None, amp: bool = True, compile: bool = False, seed: int = 0, **loop) -> tuple[VAE, History]:
+    """Train a VAE on `ds` with Adam on the negative ELBO (recon + beta * kl); `augment(x)` transforms each batch first.
     `loop` goes to `fit`: sampler, progress, log_every, sample_at, checkpoint, checkpoint_every."""
     check_training_set(ds, model.shape, model.classes)
     dev = torch.device(device) if device else default_device()
@@ -227,8 +227,9 @@ def train_vae(model: VAE, ds: ImageSet, steps: int = 2000, batch_size: int = 64,
     prec = Precision(dev, amp)
     elbo = torch.compile(model.loss) if compile else model.loss
     conditional = model.classes > 0
+    aug = augment or (lambda t: t)
     def step(x, y):
-        with prec.autocast(): parts = elbo(x, y if conditional else None)
+        with prec.autocast(): parts = elbo(aug(x), y if conditional else None)
         prec.step(parts['loss'], opt)
         return torch.stack([parts['loss'].detach(), parts['recon'].detach(), parts['kl'].detach()]).float()
     settings = dict(model='vae', batch_size=batch_size, lr=lr, beta=model.beta, seed=seed)
