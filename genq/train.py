@@ -185,12 +185,14 @@ def _guard(model, log, checked, done, good, names, checkpoint, desc):
     raise TrainingDiverged(f"{desc}: loss {names[col]!r} became {log[checked + row, col].item()} at step {checked + row + 1}. "
                            f"The model holds the weights of step {checked}.{kept} Lower the learning rate or check the data.", checked + row + 1)
 
-# %% ../nbs/07_train.ipynb #a1350147
+# %% ../nbs/07_train.ipynb #0b147a16
 def train_gan(model: GAN, ds: ImageSet, steps: int = 2000, batch_size: int = 64, lr: float = 2e-4, betas=(0.5, 0.999),
-              loss: str = 'bce', augment=None, device=None, amp: bool = True, compile: bool = False, seed: int = 0,
-              **loop) -> tuple[GAN, History]:
-    """Train a GAN on `ds` with Adam; `augment(x)` (e.g. DiffAugment) transforms real and fake images alike before D.
-    `loop` goes to `fit`: sampler, progress, log_every, sample_at, checkpoint, checkpoint_every."""
+              loss: str = 'bce', augment=None, augment_fake: bool = True, device=None, amp: bool = True,
+              compile: bool = False, seed: int = 0, **loop) -> tuple[GAN, History]:
+    """Train a GAN on `ds` with Adam; `augment(x)` (e.g. DiffAugment) transforms real and fake images alike before D
+    (real images only with `augment_fake=False`, which leaks the augmentation into G). Logs D's and G's losses and D's
+    mean logits on real and generated images. `loop` goes to `fit`: sampler, progress, log_every, sample_at,
+    checkpoint, checkpoint_every."""
     check_training_set(ds, model.shape, model.classes)
     dev = torch.device(device) if device else default_device()
     model, ds = model.to(dev).train(), ds.to(dev)
@@ -199,21 +201,24 @@ def train_gan(model: GAN, ds: ImageSet, steps: int = 2000, batch_size: int = 64,
     prec = Precision(dev, amp)
     G, D = (torch.compile(model.G), torch.compile(model.D)) if compile else (model.G, model.D)
     aug = augment or (lambda t: t)
+    aug_fake = aug if augment_fake else (lambda t: t)
     conditional = model.classes > 0
     def step(x, y):
         y = y if conditional else None
         z = torch.randn(len(x), model.G.z_dim, device=dev)
         with prec.autocast():
             fake = G(z, y)
-            ld = d_loss(D(aug(x), y), D(aug(fake.detach()), y), loss)       # D: real images up, generated ones down
+            real_out, fake_out = D(aug(x), y), D(aug_fake(fake.detach()), y)
+            ld = d_loss(real_out, fake_out, loss)                              # D: real images up, generated ones down
         prec.step(ld, opt_d)
         model.D.requires_grad_(False)                                         # G: through D, whose weights stay put
-        with prec.autocast(): lg = g_loss(D(aug(fake), y), loss)
+        with prec.autocast(): lg = g_loss(D(aug_fake(fake), y), loss)
         prec.step(lg, opt_g)
         model.D.requires_grad_(True)
-        return torch.stack([ld.detach(), lg.detach()]).float()
+        return torch.stack([ld.detach(), lg.detach(), real_out.detach().float().mean(), fake_out.detach().float().mean()]).float()
     settings = dict(model='gan', batch_size=batch_size, lr=lr, betas=list(betas), loss=loss, seed=seed)
-    hist = fit(model, ds, step, ('D', 'G'), [opt_g, opt_d], prec, settings, steps, batch_size, seed=seed, desc='GAN', **loop)
+    hist = fit(model, ds, step, ('D', 'G', 'D_real', 'D_fake'), [opt_g, opt_d], prec, settings, steps, batch_size,
+               seed=seed, desc='GAN', **loop)
     return model.eval(), hist
 
 def train_vae(model: VAE, ds: ImageSet, steps: int = 2000, batch_size: int = 64, lr: float = 1e-3, augment=None,

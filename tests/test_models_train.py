@@ -77,7 +77,7 @@ def test_same_seed_same_model_and_losses(small):
     _, h2 = train_gan(b, small, steps=12, batch_size=32, progress=False)
     _, h3 = train_gan(gan(small.shape, width=8, seed=3), small, steps=12, batch_size=32, seed=1, progress=False)
     assert torch.equal(h1.losses, h2.losses) and not torch.equal(h1.losses, h3.losses)
-    assert h1.losses.shape == (12, 2) and h1.frame().index[0] == 1
+    assert h1.losses.shape == (12, 4) and h1.frame().index[0] == 1
 
 
 @pytest.mark.parametrize('kind', ['gan', 'vae'])

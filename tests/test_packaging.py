@@ -23,7 +23,7 @@ assert scores['precision'] > 0.8, scores
 from genq.models import gan, vae
 from genq.train import train_gan, train_vae
 model, hist = train_gan(gan(a.shape, width=8), a, steps=5, batch_size=32)          # with its progress bar
-assert hist.losses.shape == (5, 2) and model.sample(3).shape == (3, 1, 8, 8)
+assert hist.losses.shape == (5, 4) and model.sample(3).shape == (3, 1, 8, 8)
 assert train_vae(vae(a.shape, width=8, classes=10), a, steps=5, batch_size=32, progress=False)[1].steps == 5
 print('genq', genq.__version__, 'works with torch', torch.__version__)
 """
