@@ -14,8 +14,8 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['MISSING', 'DIGIT_CLASSES', 'DATASETS', 'quick_mode', 'by_scale', 'default_device', 'check_images', 'check_labels',
-           'to_unit_range', 'ImageSet', 'digits', 'mnist5k', 'ring', 'grid', 'image_grid', 'show', 'plot_class_counts',
-           'DatasetUnavailableError', 'mnist', 'fashion_mnist', 'cifar10', 'load', 'from_folder']
+           'to_unit_range', 'ImageSet', 'append_rows', 'digits', 'mnist5k', 'ring', 'grid', 'image_grid', 'show',
+           'plot_class_counts', 'DatasetUnavailableError', 'mnist', 'fashion_mnist', 'cifar10', 'load', 'from_folder']
 
 # %% ../nbs/01_data.ipynb #5dc367b6
 def quick_mode() -> bool:
@@ -122,7 +122,7 @@ def _default_classes(y: Tensor | None) -> tuple:
     if y is None or not (y >= 0).any(): return ()
     return tuple(str(i) for i in range(int(y.max()) + 1))
 
-# %% ../nbs/01_data.ipynb #8c5fff17
+# %% ../nbs/01_data.ipynb #348b4c01
 def _index(idx, n: int, device) -> Tensor:
     "Row indices from a boolean mask of length `n` or from integer positions."
     idx = torch.as_tensor(idx, device=device)
@@ -150,6 +150,14 @@ def _replace(self, **changes) -> ImageSet:
     return replace(self, **changes)
 
 ImageSet.subset, ImageSet.to, ImageSet.class_counts, ImageSet.replace = _subset, _to, _class_counts, _replace
+
+def append_rows(ds: ImageSet, x: Tensor, y: Tensor | None, key: str, sources: list, name: str | None = None) -> ImageSet:
+    "`ds` plus rows (x, y) under new ids; `meta[key]` maps each new id to what it was made from (`sources`)."
+    ids = int(ds.ids.max()) + 1 + torch.arange(len(x))
+    meta = {**ds.meta, key: {**ds.meta.get(key, {}), **dict(zip(ids.tolist(), sources))}}
+    cat = lambda a, b: torch.cat([a.cpu(), b.cpu()]).to(ds.device)
+    return ds.replace(x=cat(ds.x, x), y=None if ds.y is None else cat(ds.y, y), ids=cat(ds.ids, ids), meta=meta,
+                      name=name or ds.name, allow_nan=ds.allow_nan or bool(torch.isnan(x).any()))
 
 # %% ../nbs/01_data.ipynb #c53c9e6d
 def _split(self, frac: float = 0.5, seed: int = 0, stratify: bool = True) -> tuple[ImageSet, ImageSet]:

@@ -12,11 +12,11 @@ from torch import Tensor, nn
 from .data import MISSING
 
 # %% auto #0
-__all__ = ['convolutional', 'conv_stages', 'init_weights', 'parameter_count', 'one_hot', 'up_stack', 'down_stack', 'mlp',
-           'Generator', 'Discriminator', 'seeded', 'evaluating', 'sample_labels', 'GAN', 'gan', 'd_loss', 'g_loss',
-           'VAE', 'vae']
+__all__ = ['convolutional', 'conv_stages', 'init_weights', 'parameter_count', 'one_hot', 'with_labels', 'up_stack', 'down_stack',
+           'mlp', 'Generator', 'Discriminator', 'seeded', 'evaluating', 'sample_labels', 'GAN', 'gan', 'd_loss',
+           'g_loss', 'VAE', 'vae']
 
-# %% ../nbs/06_models.ipynb #3a2f39f3
+# %% ../nbs/06_models.ipynb #22cfd143
 def convolutional(shape: tuple) -> bool:
     "Whether convolutional models fit `shape` (C, H, W): square, with a side of 8 or more that 4 divides."
     c, h, w = shape
@@ -52,6 +52,11 @@ def one_hot(y: Tensor | None, classes: int) -> Tensor | None:
         raise ValueError(f"Labels should be in 0..{classes - 1}. Got {bad}{hint}.")
     return F.one_hot(y.long(), classes).float()
 
+def with_labels(x: Tensor, c: Tensor | None, conv: bool) -> Tensor:
+    "Images with one-hot labels `c` attached: as constant channels (`conv`), or appended to the flattened pixels."
+    if c is None: return x
+    return torch.cat([x, c[:, :, None, None].expand(-1, -1, *x.shape[2:])], 1) if conv else torch.cat([x.flatten(1), c], 1)
+
 # %% ../nbs/06_models.ipynb #1527a467
 def up_stack(shape: tuple, in_dim: int, width: int, norm: bool = True) -> nn.Sequential:
     "Vector of `in_dim` → image of `shape`: a linear map to a small feature map, then stride-2 transposed convolutions."
@@ -82,7 +87,7 @@ def mlp(sizes: list, act=lambda: nn.LeakyReLU(0.2)) -> nn.Sequential:
         layers += [nn.Linear(a, b)] + ([act()] if i < len(sizes) - 2 else [])
     return nn.Sequential(*layers)
 
-# %% ../nbs/06_models.ipynb #d2d691cb
+# %% ../nbs/06_models.ipynb #4b63b887
 class Generator(nn.Module):
     "z (and the class, when conditional) → images of `shape` in [-1, 1]; `kind` is 'dcgan' or 'mlp'."
     def __init__(self, shape: tuple, z_dim: int = 64, width: int = 64, classes: int = 0, kind: str = 'dcgan'):
@@ -112,10 +117,8 @@ class Discriminator(nn.Module):
         init_weights(self)
 
     def forward(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        c = one_hot(y, self.classes)
-        if self.concat and self.kind == 'dcgan': x = torch.cat([x, c[:, :, None, None].expand(-1, -1, *x.shape[2:])], 1)
-        elif self.concat: x = torch.cat([x.flatten(1), c], 1)
-        h = self.body(x)
+        c = one_hot(y, self.classes)                   # checks the labels for both kinds of conditioning
+        h = self.body(with_labels(x, c, self.kind == 'dcgan') if self.concat else x)
         out = self.head(h).squeeze(1)
         return out if self.embed is None else out + (self.embed(y) * h).sum(1)
 
@@ -187,7 +190,7 @@ def g_loss(fake: Tensor, kind: str = 'bce') -> Tensor:
     if kind == 'hinge': return -fake.mean()
     raise ValueError(f"kind should be 'bce' or 'hinge'. Got {kind!r}.")
 
-# %% ../nbs/06_models.ipynb #2f938a69
+# %% ../nbs/06_models.ipynb #16757f0c
 class VAE(nn.Module):
     "A VAE for images of `shape`: `kind` 'conv' or 'mlp'; conditional when `classes` > 0; `beta` weights the KL term."
     def __init__(self, shape: tuple, kind: str = 'conv', latent: int = 16, width: int = 32, classes: int = 0,
@@ -210,10 +213,7 @@ class VAE(nn.Module):
 
     def encode(self, x: Tensor, y: Tensor | None = None) -> tuple[Tensor, Tensor]:
         "Mean and log-variance of q(z | x, y)."
-        c = one_hot(y, self.classes)
-        if c is not None:
-            x = torch.cat([x, c[:, :, None, None].expand(-1, -1, *x.shape[2:])], 1) if self.kind == 'conv' else torch.cat([x.flatten(1), c], 1)
-        return self.encoder(x).chunk(2, 1)
+        return self.encoder(with_labels(x, one_hot(y, self.classes), self.kind == 'conv')).chunk(2, 1)
 
     def decode_raw(self, z: Tensor, y: Tensor | None = None) -> Tensor:
         "The decoder's output: Bernoulli logits, or the Gaussian mean before its tanh."
