@@ -31,7 +31,7 @@ setuptools.setup(
     python_requires=f">={cfg['min_python']}",
     packages=setuptools.find_packages(include=['genq', 'genq.*']),
     include_package_data=True,
-    package_data={'genq': ['weights/*']},
+    package_data={'genq': ['weights/*', 'results/*']},
     install_requires=cfg['requirements'].split(),
     extras_require={'dev': cfg['dev_requirements'].split()},
     zip_safe=False,

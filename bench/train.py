@@ -4,8 +4,9 @@
 
 The classic loop (the PyTorch DCGAN example's): a shuffling DataLoader over CPU tensors, `.to(device)` for every
 batch, BCEWithLogitsLoss on labels made each step, full precision, `loss.item()` at every step to log the losses.
-genq: the set on the device, batches by index, losses logged on the device, mixed precision on CUDA, and
-`torch.compile` with --compile. Both train a DCGAN on mnist5k from the same initial weights for `steps` steps
+genq: the set on the device, batches by index, losses logged on the device; on CUDA also mixed precision and each
+step replayed as one CUDA graph (genq's defaults there), timed with and without the graph; `torch.compile` with
+--compile. Both train a DCGAN on mnist5k from the same initial weights for `steps` steps
 (after 20 warm-up steps); figures are steps per second (best of `repeats`) and their ratio, measured in one run.
 """
 import argparse, json, platform, time
@@ -45,21 +46,25 @@ def classic_loop(model, ds, steps: int, batch: int, device) -> float:
     return steps / (time.perf_counter() - t0)
 
 
-def genq_loop(model, ds, steps: int, batch: int, device, compile: bool) -> float:
-    "Steps per second of train_gan (its own timer covers the training steps only)."
-    train_gan(model, ds, steps=20, batch_size=batch, device=device, compile=compile, progress=False)   # warm-up (and compilation)
-    _, hist = train_gan(model, ds, steps=steps, batch_size=batch, device=device, compile=compile, progress=False, log_every=steps)
+def genq_loop(model, ds, steps: int, batch: int, device, compile: bool, graph: bool | None) -> float:
+    "Steps per second of train_gan (its own timer covers the training steps only: warm-up and capture included)."
+    kw = dict(batch_size=batch, device=device, compile=compile, graph=graph, progress=False)
+    train_gan(model, ds, steps=20, **kw)                                     # warm-up (and compilation)
+    _, hist = train_gan(model, ds, steps=steps, log_every=steps, **kw)
     return steps / hist.seconds
 
 
 def main(steps: int, batch: int, width: int, repeats: int, compile: bool) -> dict:
     device, ds = default_device(), mnist5k()
     classic = max(classic_loop(gan(ds.shape, width=width, seed=0), ds, steps, batch, device) for _ in range(repeats))
-    ours = max(genq_loop(gan(ds.shape, width=width, seed=0), ds, steps, batch, device, compile) for _ in range(repeats))
+    best = lambda graph: max(genq_loop(gan(ds.shape, width=width, seed=0), ds, steps, batch, device, compile, graph) for _ in range(repeats))
+    ours, eager = best(None), (best(False) if device.type == 'cuda' else None)
     return dict(bench='train', model=f'DCGAN width {width}', dataset=ds.name, batch=batch, steps=steps, device=str(device),
                 gpu=torch.cuda.get_device_name() if device.type == 'cuda' else None, cpu_threads=torch.get_num_threads(),
                 compile=compile, amp=device.type == 'cuda', python=platform.python_version(), torch=torch.__version__,
-                classic_steps_per_s=round(classic, 2), genq_steps_per_s=round(ours, 2), speedup=round(ours / classic, 2))
+                cuda_graph=device.type == 'cuda' and not compile, classic_steps_per_s=round(classic, 2),
+                genq_steps_per_s=round(ours, 2), speedup=round(ours / classic, 2),
+                genq_without_graph_steps_per_s=eager and round(eager, 2), speedup_without_graph=eager and round(eager / classic, 2))
 
 
 if __name__ == '__main__':

@@ -14,7 +14,7 @@ from .models import GAN, VAE, d_loss, g_loss
 
 # %% auto #0
 __all__ = ['epoch_order', 'batch_drawer', 'History', 'Precision', 'save_checkpoint', 'load_checkpoint', 'TrainingDiverged',
-           'check_training_set', 'fit', 'train_gan', 'train_vae']
+           'check_training_set', 'fit', 'graphed_step', 'train_gan', 'train_vae']
 
 # %% ../nbs/07_train.ipynb #0a6583dc
 def epoch_order(n: int, epoch: int, seed: int, device='cpu') -> Tensor:
@@ -79,7 +79,7 @@ class History:
             ax.set_title(f'step {s}')
         return fig
 
-# %% ../nbs/07_train.ipynb #6cccc758
+# %% ../nbs/07_train.ipynb #ea7cbabc
 class Precision:
     "Mixed precision on CUDA (bfloat16 where supported, else float16 with loss scaling); full precision elsewhere."
     def __init__(self, device: torch.device, enabled: bool = True):
@@ -87,7 +87,7 @@ class Precision:
         self.dtype = torch.bfloat16 if self.on and torch.cuda.is_bf16_supported() else torch.float16
         self.scaler = torch.amp.GradScaler('cuda', enabled=self.on and self.dtype == torch.float16)
 
-    def autocast(self): return torch.autocast('cuda', dtype=self.dtype, enabled=self.on)
+    def autocast(self): return torch.autocast('cuda', dtype=self.dtype, enabled=self.on, cache_enabled=False)
 
     def step(self, loss: Tensor, opt: torch.optim.Optimizer):
         "One optimiser step on `loss`: clear the gradients, backpropagate, update."
@@ -121,7 +121,7 @@ def load_checkpoint(path, model: nn.Module, opts: list, prec: Precision, setting
     if state['cuda_rng'] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda_rng'])
     return state
 
-# %% ../nbs/07_train.ipynb #f8e63188
+# %% ../nbs/07_train.ipynb #205846d3
 class TrainingDiverged(FloatingPointError):
     "A loss became NaN or infinite; `step` says when. The model holds the weights of the last good check."
     def __init__(self, message: str, step: int):
@@ -140,8 +140,10 @@ def check_training_set(ds: ImageSet, shape: tuple, classes: int):
 
 def fit(model: nn.Module, ds: ImageSet, step_fn, names: tuple, opts: list, prec: Precision, settings: dict,
         steps: int, batch_size: int, seed: int = 0, sampler=None, progress: bool = True, log_every: int = 50,
-        sample_at=(), samples: int = 40, checkpoint=None, checkpoint_every: int = 500, desc: str = 'train') -> History:
-    "The loop under `train_gan` and `train_vae`: `step_fn(x, y)` returns one step's losses (a tensor of len(names))."
+        sample_at=(), samples: int = 40, checkpoint=None, checkpoint_every: int = 500, desc: str = 'train',
+        graph: bool = False) -> History:
+    """The loop under `train_gan` and `train_vae`: `step_fn(x, y)` returns one step's losses (a tensor of len(names)).
+    With `graph`, steps after the first three replay one CUDA graph of the whole step (`graphed_step`)."""
     from tqdm.auto import tqdm
     dev = ds.device
     log = torch.full((steps, len(names)), float('nan'), device=dev)     # losses stay on the device: no sync per step
@@ -157,9 +159,10 @@ def fit(model: nn.Module, ds: ImageSet, step_fn, names: tuple, opts: list, prec:
         grid = lambda: model.sample(samples, generator=torch.Generator(dev).manual_seed(seed)).cpu()
         if 0 in sample_at and start == 0: hist.samples[0] = grid()
         bar = tqdm(total=steps, initial=start, desc=desc, disable=not progress, mininterval=0.5)
-        t0 = time.perf_counter()
+        t0, run = time.perf_counter(), (_side_stream(step_fn) if graph else step_fn)
         for step in range(start, steps):
-            log[step] = step_fn(*draw(step))
+            if graph and step == start + 3: run = graphed_step(step_fn, *draw(step))
+            log[step] = run(*draw(step))
             done = step + 1
             if done % log_every == 0 or done == steps or done in sample_at or (checkpoint and done % checkpoint_every == 0):
                 _guard(model, log, checked, done, good, names, checkpoint, desc)
@@ -175,6 +178,30 @@ def fit(model: nn.Module, ds: ImageSet, step_fn, names: tuple, opts: list, prec:
     hist.losses = log.cpu()
     return hist
 
+def _side_stream(step_fn):
+    "Run `step_fn` on a side stream, as CUDA graphs need for the warm-up steps before their capture."
+    side = torch.cuda.Stream()
+    def run(x, y):
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side): out = step_fn(x, y)
+        torch.cuda.current_stream().wait_stream(side)
+        return out
+    return run
+
+def graphed_step(step_fn, x: Tensor, y: Tensor | None):
+    """Capture `step_fn` (forward, backward and optimiser steps) as one CUDA graph on static copies of `x` and `y`;
+    returns `run(x, y)`, which copies a batch in and replays the graph. Capture runs no step."""
+    sx, sy = x.clone(), (None if y is None else y.clone())
+    g = torch.cuda.CUDAGraph()
+    torch.cuda.synchronize()
+    with torch.cuda.graph(g): out = step_fn(sx, sy)
+    def run(x, y):
+        sx.copy_(x)
+        if sy is not None: sy.copy_(y)
+        g.replay()
+        return out
+    return run
+
 def _guard(model, log, checked, done, good, names, checkpoint, desc):
     "Raise TrainingDiverged, restoring the last good weights, if a loss since the last check is not finite."
     bad = ~torch.isfinite(log[checked:done])
@@ -185,53 +212,74 @@ def _guard(model, log, checked, done, good, names, checkpoint, desc):
     raise TrainingDiverged(f"{desc}: loss {names[col]!r} became {log[checked + row, col].item()} at step {checked + row + 1}. "
                            f"The model holds the weights of step {checked}.{kept} Lower the learning rate or check the data.", checked + row + 1)
 
-# %% ../nbs/07_train.ipynb #45ac2c89
-def _prepare(model: nn.Module, ds: ImageSet, device, amp: bool):
-    "Check the data, move model and data to the device once; returns (model, ds, device, precision)."
+# %% ../nbs/07_train.ipynb #4d31d0eb
+def _prepare(model: nn.Module, ds: ImageSet, device, amp: bool, graph: bool | None, compile: bool):
+    """Check the data, move model and data to the device once, decide on CUDA graphs (by default: on CUDA, unless
+    float16 loss scaling or `compile` is on); returns (model, ds, device, precision, graph)."""
     check_training_set(ds, model.shape, model.classes)
     dev = torch.device(device) if device else default_device()
-    return model.to(dev).train(), ds.to(dev), dev, Precision(dev, amp)
+    prec = Precision(dev, amp)
+    if graph is None: graph = dev.type == 'cuda' and not prec.scaler.is_enabled() and not compile
+    if graph and dev.type != 'cuda': raise ValueError(f"CUDA graphs need a CUDA device; training runs on {dev}. Use graph=False.")
+    if graph and prec.scaler.is_enabled():
+        raise ValueError("This GPU has no bfloat16, and a CUDA graph cannot hold float16 loss scaling: use amp=False or graph=False.")
+    return model.to(dev).train(), ds.to(dev), dev, prec, graph
 
 def _identity(x): return x
 
+def _label_noise(matrix: Tensor | None, classes: int, dev):
+    "A function that passes labels through the noise `matrix` (sampled on the device, no sync), or the identity."
+    if matrix is None: return _identity
+    m = torch.as_tensor(matrix, dtype=torch.float32)
+    if not classes: raise ValueError("label_noise needs a conditional GAN (classes > 0).")
+    if m.shape != (classes, classes) or (m < 0).any() or not torch.allclose(m.sum(1), torch.ones(classes), atol=1e-4):
+        raise ValueError(f"label_noise should be a {classes}×{classes} matrix of non-negative rows that sum to 1. Got shape {tuple(m.shape)}.")
+    cum = m.cumsum(1).to(dev)
+    return lambda y: (torch.rand(len(y), 1, device=dev) > cum[y]).sum(1).clamp_max(classes - 1)
+
 def train_gan(model: GAN, ds: ImageSet, steps: int = 2000, batch_size: int = 64, lr: float = 2e-4, betas=(0.5, 0.999),
-              loss: str = 'bce', augment=None, augment_fake: bool = True, device=None, amp: bool = True,
-              compile: bool = False, seed: int = 0, **loop) -> tuple[GAN, History]:
+              loss: str = 'bce', augment=None, augment_fake: bool = True, label_noise: Tensor | None = None,
+              device=None, amp: bool = True, compile: bool = False, graph: bool | None = None, seed: int = 0,
+              **loop) -> tuple[GAN, History]:
     """Train a GAN on `ds` with Adam; `augment(x)` (e.g. DiffAugment) transforms real and fake images alike before D
-    (real images only with `augment_fake=False`, which leaks the augmentation into G). Logs D's and G's losses and D's
-    mean logits on real and generated images. `loop` goes to `fit`: sampler, progress, log_every, sample_at,
-    checkpoint, checkpoint_every."""
-    model, ds, dev, prec = _prepare(model, ds, device, amp)
-    opt_g = torch.optim.Adam(model.G.parameters(), lr=lr, betas=betas)
-    opt_d = torch.optim.Adam(model.D.parameters(), lr=lr, betas=betas)
+    (real images only with `augment_fake=False`, which leaks the augmentation into G). `label_noise` (a conditional
+    GAN's k×k matrix, row i: the chance that true class i is labelled j) makes D see each generated image's label
+    through that noise, as the real labels were (RCGAN, Thekumparampil et al. 2018). Logs D's and G's losses and D's
+    mean logits on real and generated images. `graph` replays each step as one CUDA graph (default: on a GPU).
+    `loop` goes to `fit`: sampler, progress, log_every, sample_at, checkpoint, checkpoint_every."""
+    model, ds, dev, prec, graph = _prepare(model, ds, device, amp, graph, compile)
+    opt_g = torch.optim.Adam(model.G.parameters(), lr=lr, betas=betas, capturable=graph)
+    opt_d = torch.optim.Adam(model.D.parameters(), lr=lr, betas=betas, capturable=graph)
     G, D = (torch.compile(model.G), torch.compile(model.D)) if compile else (model.G, model.D)
     aug = augment or _identity
     aug_fake = aug if augment_fake else _identity
     conditional = model.classes > 0
+    noisy = _label_noise(label_noise, model.classes, dev)
     def step(x, y):
         y = y if conditional else None
         z = torch.randn(len(x), model.G.z_dim, device=dev)
         with prec.autocast():
-            fake = G(z, y)
-            real_out, fake_out = D(aug(x), y), D(aug_fake(fake.detach()), y)
+            fake, y_seen = G(z, y), noisy(y)
+            real_out, fake_out = D(aug(x), y), D(aug_fake(fake.detach()), y_seen)
             ld = d_loss(real_out, fake_out, loss)                              # D: real images up, generated ones down
         prec.step(ld, opt_d)
         model.D.requires_grad_(False)                                         # G: through D, whose weights stay put
-        with prec.autocast(): lg = g_loss(D(aug_fake(fake), y), loss)
+        with prec.autocast(): lg = g_loss(D(aug_fake(fake), y_seen), loss)
         prec.step(lg, opt_g)
         model.D.requires_grad_(True)
         return torch.stack([ld.detach(), lg.detach(), real_out.detach().float().mean(), fake_out.detach().float().mean()]).float()
     settings = dict(model='gan', batch_size=batch_size, lr=lr, betas=list(betas), loss=loss, seed=seed)
     hist = fit(model, ds, step, ('D', 'G', 'D_real', 'D_fake'), [opt_g, opt_d], prec, settings, steps, batch_size,
-               seed=seed, desc='GAN', **loop)
+               seed=seed, desc='GAN', graph=graph, **loop)
     return model.eval(), hist
 
 def train_vae(model: VAE, ds: ImageSet, steps: int = 2000, batch_size: int = 64, lr: float = 1e-3, augment=None,
-              device=None, amp: bool = True, compile: bool = False, seed: int = 0, **loop) -> tuple[VAE, History]:
+              device=None, amp: bool = True, compile: bool = False, graph: bool | None = None, seed: int = 0,
+              **loop) -> tuple[VAE, History]:
     """Train a VAE on `ds` with Adam on the negative ELBO (recon + beta * kl); `augment(x)` transforms each batch first.
-    `loop` goes to `fit`: sampler, progress, log_every, sample_at, checkpoint, checkpoint_every."""
-    model, ds, dev, prec = _prepare(model, ds, device, amp)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    `graph` as in `train_gan`. `loop` goes to `fit`: sampler, progress, log_every, sample_at, checkpoint, checkpoint_every."""
+    model, ds, dev, prec, graph = _prepare(model, ds, device, amp, graph, compile)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, capturable=graph)
     elbo = torch.compile(model.loss) if compile else model.loss
     conditional = model.classes > 0
     aug = augment or _identity
@@ -240,5 +288,5 @@ def train_vae(model: VAE, ds: ImageSet, steps: int = 2000, batch_size: int = 64,
         prec.step(parts['loss'], opt)
         return torch.stack([parts['loss'].detach(), parts['recon'].detach(), parts['kl'].detach()]).float()
     settings = dict(model='vae', batch_size=batch_size, lr=lr, beta=model.beta, seed=seed)
-    hist = fit(model, ds, step, ('loss', 'recon', 'kl'), [opt], prec, settings, steps, batch_size, seed=seed, desc='VAE', **loop)
+    hist = fit(model, ds, step, ('loss', 'recon', 'kl'), [opt], prec, settings, steps, batch_size, seed=seed, desc='VAE', graph=graph, **loop)
     return model.eval(), hist

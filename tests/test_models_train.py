@@ -94,10 +94,11 @@ def test_resume_continues_exactly(small, tmp_path, kind):
 
 def test_nan_guard_names_the_step_and_keeps_good_weights(small, tmp_path):
     model = vae(small.shape, width=8)
-    calls = [0]
-    def poison(module, inputs, output):
-        calls[0] += 1
-        return output * float('nan') if calls[0] > 23 else output
+    count = {}
+    def poison(module, inputs, output):        # counts on the device, so it also works inside a CUDA graph
+        c = count.setdefault('calls', torch.zeros((), device=output.device))
+        c += 1
+        return output * torch.where(c > 23, float('nan'), 1.)
     model.decoder.register_forward_hook(poison)
     with pytest.raises(TrainingDiverged, match='at step 24') as err:
         train_vae(model, small, steps=50, batch_size=32, progress=False, log_every=10, checkpoint=tmp_path / 'c.pt', checkpoint_every=10)
@@ -128,3 +129,19 @@ def test_batches_cover_each_epoch_and_take_a_sampler():
     only_mode_0 = torch.nonzero(pts.y == 0).flatten()
     pick = batch_drawer(pts, 8, sampler=lambda b: only_mode_0[torch.randint(len(only_mode_0), (b,))])
     assert (pick(0)[1] == 0).all()
+
+
+def test_label_noise_passes_labels_through_the_matrix(small):
+    from genq.corrupt import noise_matrix
+    from genq.train import _label_noise
+    y = torch.arange(10).repeat(1000)
+    assert torch.equal(_label_noise(torch.eye(10), 10, torch.device('cpu'))(y), y)
+    T = 0.6 * torch.eye(10) + 0.4 * noise_matrix(10)         # 40% of labels move, uniformly to other classes
+    torch.manual_seed(0)
+    seen = _label_noise(T, 10, torch.device('cpu'))(y)
+    assert abs((seen != y).float().mean().item() - 0.4) < 0.02
+    assert torch.bincount(seen[seen != y], minlength=10).min() > 300
+    with pytest.raises(ValueError, match='rows that sum to 1'): _label_noise(torch.ones(10, 10), 10, torch.device('cpu'))
+    with pytest.raises(ValueError, match='conditional'): train_gan(gan(small.shape), small, steps=1, label_noise=torch.eye(10), progress=False)
+    _, hist = train_gan(gan(small.shape, width=8, classes=10), small, steps=5, label_noise=T, progress=False)
+    assert torch.isfinite(hist.losses).all()
