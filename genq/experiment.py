@@ -133,7 +133,7 @@ def run(s: dict, device=None) -> dict:
     "The row of measurements of one run (see `run_with_model`)."
     return run_with_model(s, device)[0]
 
-# %% ../nbs/10_experiment.ipynb #65e66937
+# %% ../nbs/10_experiment.ipynb #ecda2937
 def code_fingerprint() -> str:
     "A hash of genq's source files: results computed by other code get other cache keys."
     h = hashlib.sha256()
@@ -159,6 +159,7 @@ def run_grid(runs: list[dict], cache=None, device=None, progress: bool = True) -
     "Run every settings dict in `runs` that is not cached yet; one row per run (column `cached` says which were)."
     from tqdm.auto import tqdm
     folder, rows = cache_dir(cache), []
+    folder.mkdir(parents=True, exist_ok=True)
     for s in tqdm(runs, desc='runs', disable=not progress):
         path = folder / f'{run_key(s)}.json'
         if path.exists(): rows.append({**json.loads(path.read_text()), 'cached': True}); continue
