@@ -23,10 +23,10 @@ from .metrics import class_probs, evaluate, evaluator_split, load_feature_networ
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'MODELS', 'REMEDIES', 'CLEANING_CHECKS', 'LOWER_IS_BETTER', 'STUDIES', 'COVER', 'settings', 'grid',
-           'halves', 'noise_transition', 'remedied', 'label_accuracy', 'synthetic_set', 'downstream_accuracy',
-           'new_model', 'run_with_model', 'run', 'code_fingerprint', 'run_key', 'cache_dir', 'run_grid', 'model_for',
-           'plot_dose', 'recovery', 'study', 'stacked_mnist', 'study_results', 'cover_table', 'git_commit',
-           'provenance', 'save_results', 'load_results', 'results_dir']
+           'halves', 'noise_transition', 'remedied', 'label_accuracy', 'repeated_share', 'synthetic_set',
+           'downstream_accuracy', 'new_model', 'run_with_model', 'run', 'code_fingerprint', 'run_key', 'cache_dir',
+           'run_grid', 'model_for', 'plot_dose', 'recovery', 'study', 'stacked_mnist', 'study_results', 'cover_table',
+           'git_commit', 'provenance', 'save_results', 'load_results', 'results_dir']
 
 # %% ../nbs/10_experiment.ipynb #9c48ad58
 DEFAULTS = dict(dataset='mnist5k', model='gan', conditional=False, width=32, defect='none', rate=0., defect_args={},
@@ -80,13 +80,21 @@ def remedied(dirty: ImageSet, s: dict) -> tuple[ImageSet, dict]:
     if r == 'smote': return smote(dirty, seed=seed), {}
     return dirty, {}
 
-# %% ../nbs/10_experiment.ipynb #d2fb1039
+# %% ../nbs/10_experiment.ipynb #f9e43a12
 def label_accuracy(model, net, per_class: int = 100, seed: int = 0) -> float:
     "Share of a conditional model's images, drawn for each class in turn, that the classifier `net` assigns to that class."
     dev = next(model.parameters()).device
     labels = torch.arange(model.classes, device=dev).repeat_interleave(per_class)
     with torch.no_grad(): x = model.sample(len(labels), labels=labels, generator=torch.Generator(dev).manual_seed(seed))
     return (class_probs(net, x.cpu()).argmax(1) == labels.cpu()).float().mean().item()
+
+def repeated_share(model, reference: ImageSet, repeated: set, n: int = 2000, seed: int = 0) -> float:
+    "Share of `n` generated images whose nearest `reference` image (in pixels) is one of the `repeated` ids."
+    from genq.metrics import memorization
+    dev = next(model.parameters()).device
+    with torch.no_grad(): x = model.sample(n, generator=torch.Generator(dev).manual_seed(seed)).float().cpu()
+    nearest_ids = reference.ids.cpu()[memorization(reference.x.cpu().flatten(1), x.flatten(1))['nearest']]
+    return torch.isin(nearest_ids, torch.tensor(sorted(repeated))).float().mean().item()
 
 def synthetic_set(model, n: int, seed: int = 0) -> ImageSet:
     "`n` images from a conditional model, balanced over its classes, as a labelled image set."
@@ -102,7 +110,7 @@ def downstream_accuracy(train: ImageSet, test: ImageSet, seed: int = 0) -> float
     with torch.no_grad(): pred = torch.cat([net(b).argmax(1) for b in test.x.to(dev).split(1024)])
     return (pred.cpu() == test.y.cpu()).float().mean().item()
 
-# %% ../nbs/10_experiment.ipynb #59b22198
+# %% ../nbs/10_experiment.ipynb #37d695c1
 def new_model(s: dict):
     "The untrained model that the settings `s` describe."
     evaluator, clean_half = halves(s['dataset'])
@@ -126,6 +134,7 @@ def run_with_model(s: dict, device=None) -> tuple[dict, torch.nn.Module]:
         torch.manual_seed(s['seed'])
         row.update(evaluate(clean_half, model, net, train=clean_half))
         if classes: row['label_accuracy'] = label_accuracy(model, net, seed=s['seed'])
+        if 'duplicate_of' in dirty.meta: row['repeated_share'] = repeated_share(model, clean_half, set(dirty.meta['duplicate_of'].values()))
         if s['downstream']: row['downstream_accuracy'] = downstream_accuracy(synthetic_set(model, len(clean_half), s['seed']), evaluator, s['seed'])
     return {**row, 'seconds': time.perf_counter() - t0, 'device': str(next(model.parameters()).device)}, model
 
