@@ -213,7 +213,7 @@ def recovery(df: pd.DataFrame, metric: str, rate: float, by: str = 'remedy', cle
             for r in m.index.get_level_values(0).unique() if (r, rate) in m}
     return pd.DataFrame(rows).T.rename_axis(by)
 
-# %% ../nbs/10_experiment.ipynb #517a24a1
+# %% ../nbs/10_experiment.ipynb #9b42c905
 def _runs(base: dict, seeds: list, **axes) -> list[dict]: return grid(base, seed=seeds, **axes)
 
 def study(name: str) -> list[dict]:
@@ -276,7 +276,7 @@ def study_results(name: str, cache=None, device=None, progress: bool = False) ->
     return df
 
 # The cover result: each study's headline metric, at a realistic dose (a value of column x), against its clean value.
-COVER = dict(label_noise=('label_accuracy', 'rate', 0.3, 0.), duplicates=('copy_rate', 'copies', 100, 0),
+COVER = dict(label_noise=('label_accuracy', 'rate', 0.3, 0.), duplicates=('repeated_share', 'copies', 100, 0),
              outliers=('fid', 'rate', 0.1, 0.), imbalance=('mode_kl', 'rate', 100., 1.),
              limited_data=('fid', 'rate', 0.1, 1.), synthetic_data=('downstream_accuracy', 'rate', 0.5, 0.))
 
