@@ -16,7 +16,7 @@ __all__ = ['convolutional', 'conv_stages', 'init_weights', 'parameter_count', 'o
            'mlp', 'Generator', 'Discriminator', 'seeded', 'evaluating', 'sample_labels', 'GAN', 'gan', 'd_loss',
            'g_loss', 'VAE', 'vae']
 
-# %% ../nbs/06_models.ipynb #bea4f84a
+# %% ../nbs/06_models.ipynb #14c85f5f
 def convolutional(shape: tuple) -> bool:
     "Whether convolutional models fit `shape` (C, H, W): square, with a side of 8 or more that 4 divides."
     c, h, w = shape
@@ -46,7 +46,8 @@ def one_hot(y: Tensor | None, classes: int) -> Tensor | None:
     "Labels as one-hot float rows (None for an unconditional model), with a clear error for missing or bad labels."
     if not classes: return None
     if y is None: raise ValueError("This model is conditional: give the labels (y) too.")
-    if not torch.cuda.is_current_stream_capturing() and ((y < 0).any() or (y >= classes).any()):   # no check inside a CUDA graph
+    capturing = y.is_cuda and torch.cuda.is_current_stream_capturing()                # no check (a sync) inside a CUDA graph
+    if not capturing and ((y < 0).any() or (y >= classes).any()):
         bad = y[(y < 0) | (y >= classes)][0].item()
         hint = " (missing: drop or fill those rows first, see genq.clean)" if bad == MISSING else ""
         raise ValueError(f"Labels should be in 0..{classes - 1}. Got {bad}{hint}.")

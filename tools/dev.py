@@ -47,6 +47,7 @@ def book():
     run(BIN / 'jupyter-book', 'build', '-W', '--keep-going', '.')
     index = ROOT / '_build' / 'html' / 'index.html'
     if not index.exists(): sys.exit(f"the build left no {index}")
+    run(BIN / 'python', ROOT / 'tools' / 'check_html.py')          # chapters rendered, links and images intact
     print(f"the book is at {index}")
 
 

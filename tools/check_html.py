@@ -1,0 +1,66 @@
+"""Check the built book as a reader meets it: every chapter of _toc.yml rendered with outputs, no broken internal
+link, every image there. Prints one line per problem and exits 1 if there is any.
+
+    python tools/check_html.py [_build/html]
+"""
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Page(HTMLParser):
+    "The links, images, element ids and cell outputs of one HTML page."
+    def __init__(self):
+        super().__init__()
+        self.links, self.images, self.ids, self.outputs, self.output_images = [], [], set(), 0, 0
+        self._in_output = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if 'id' in a: self.ids.add(a['id'])
+        cls = a.get('class') or ''
+        if 'cell_output' in cls: self.outputs += 1
+        if tag == 'a' and a.get('href'): self.links.append(a['href'])
+        if tag == 'img' and a.get('src'):
+            self.images.append(a['src'])
+            if 'data:image' in a['src'] or '_images/' in a['src']: self.output_images += 1
+
+
+def parse(path: Path) -> Page:
+    page = Page(); page.feed(path.read_text(encoding='utf-8', errors='replace')); return page
+
+
+def toc_files() -> list:
+    toc = yaml.safe_load((ROOT / '_toc.yml').read_text())
+    return [toc['root']] + [ch['file'] for part in toc.get('parts', []) for ch in part['chapters']]
+
+
+def check(html: Path) -> list:
+    problems, pages = [], {p: parse(p) for p in html.rglob('*.html') if '_static' not in p.parts}
+    for f in toc_files():
+        page = html / f'{f}.html'
+        if page not in pages: problems.append(f'{f}: not rendered ({page} missing)'); continue
+        if f != toc_files()[0] and pages[page].outputs == 0: problems.append(f'{f}: rendered without any cell output')
+    for path, page in pages.items():
+        for ref in page.links + page.images:
+            parts = urlsplit(ref)
+            if parts.scheme or ref.startswith(('//', 'mailto:', 'data:')): continue      # external links are not checked offline
+            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+            if not target.exists(): problems.append(f'{path.relative_to(html)}: broken link or image {ref}'); continue
+            if parts.fragment and target.suffix == '.html':
+                ids = pages[target].ids if target in pages else parse(target).ids
+                if parts.fragment not in ids: problems.append(f'{path.relative_to(html)}: missing anchor {ref}')
+    return problems
+
+
+if __name__ == '__main__':
+    html = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / '_build' / 'html'
+    problems = check(html)
+    for p in problems: print(p)
+    n = len(list(html.rglob('*.html')))
+    print(f"checked {n} pages: {len(problems)} problems")
+    sys.exit(1 if problems else 0)
