@@ -24,7 +24,7 @@ from .metrics import class_probs, evaluate, evaluator_split, load_feature_networ
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'MODELS', 'REMEDIES', 'CLEANING_CHECKS', 'LOWER_IS_BETTER', 'STUDIES', 'COVER', 'settings', 'grid',
-           'halves', 'noise_transition', 'remedied', 'label_accuracy', 'repeated_share', 'synthetic_set',
+           'halves', 'noise_transition', 'label_probs', 'remedied', 'label_accuracy', 'repeated_share', 'synthetic_set',
            'downstream_accuracy', 'new_model', 'run_with_model', 'run', 'code_fingerprint', 'run_key', 'cache_dir',
            'run_grid', 'model_for', 'plot_dose', 'recovery', 'study', 'stacked_mnist', 'study_results', 'cover_table',
            'plot_cover', 'git_commit', 'provenance', 'save_results', 'load_results', 'results_dir']
@@ -53,7 +53,7 @@ def grid(base: dict | None = None, **axes) -> list[dict]:
         if not isinstance(v, (list, tuple)): raise ValueError(f"{k} should be a list of values. Got {v!r}.")
     return [settings(**{**(base or {}), **dict(zip(axes, values))}) for values in itertools.product(*axes.values())]
 
-# %% ../nbs/10_experiment.ipynb #a562d357
+# %% ../nbs/10_experiment.ipynb #2424ec06
 CLEANING_CHECKS = dict(label_noise=('label',), duplicates=('exact_duplicate', 'near_duplicate'),
                        outliers=('invalid', 'outlier'), corrupt_images=('invalid', 'outlier'), missing_pixels=('missing',))
 
@@ -67,14 +67,22 @@ def noise_transition(probs: Tensor, labels: Tensor) -> Tensor:
     counts = confident_joint(probs, labels).T + 1e-6 * torch.eye(probs.shape[1])
     return counts / counts.sum(1, keepdim=True)
 
+_PROBS: dict = {}
+
+def label_probs(dirty: ImageSet, s: dict) -> Tensor:
+    "Out-of-fold class probabilities of the dirty set of run `s`: computed once per process for all its remedies."
+    key = json.dumps([s[k] for k in ('dataset', 'defect', 'rate', 'defect_args', 'seed')], sort_keys=True)
+    if key not in _PROBS: _PROBS[key] = out_of_fold_probs(dirty, seed=s['seed'])
+    return _PROBS[key]
+
 def remedied(dirty: ImageSet, s: dict) -> tuple[ImageSet, dict]:
     "The set to train on and the training keywords that the remedy in `s` calls for."
     r, seed = s['remedy'], s['seed']
     if r == 'clean':
         checks = CLEANING_CHECKS.get(s['defect'])
         if checks is None: raise ValueError(f"No cleaning checks for defect {s['defect']!r}: choose one of {', '.join(CLEANING_CHECKS)}.")
-        return clean(dirty, checks=checks, seed=seed)[0], {}
-    if r == 'noise_aware': return dirty, dict(label_noise=noise_transition(out_of_fold_probs(dirty, seed=seed), dirty.y.cpu()))
+        return clean(dirty, checks=checks, seed=seed, probs=label_probs(dirty, s) if 'label' in checks else None)[0], {}
+    if r == 'noise_aware': return dirty, dict(label_noise=noise_transition(label_probs(dirty, s), dirty.y.cpu()))
     if r == 'diffaugment': return dirty, dict(augment=DiffAugment())
     if r == 'balanced': return dirty, dict(sampler=balanced_sampler(dirty))
     if r == 'oversample': return oversample(dirty, seed=seed), {}
