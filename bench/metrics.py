@@ -1,13 +1,15 @@
 """genq's metrics against the reference implementations, timed in one run; prints one JSON line.
 
-    python bench/metrics.py [--n 10000] [--fid-dim 2048] [--prdc-dim 64] [--k 5]
+    python bench/metrics.py [--n 10000] [--fid-dim 2048] [--prdc-dim 64] [--k 5] [--save PATH]
 
 Each timing is the best of 3 runs. FID on n×fid_dim features: genq.metrics.fid against torchmetrics' computation
 (its update's float64 feature sums and outer products, then its compute: covariances and torch.linalg.eigvals of
 Σ1Σ2). Precision/recall/density/coverage on n×prdc_dim features: genq.metrics.prdc against the prdc package. Values
-are reported too, to show they agree.
+are reported too, to show they agree. --save also writes the line with its provenance (date, CPU, commit) to PATH
+as JSON; genq/results/metrics_speed_cpu.json, shown in the metrics chapter, was written that way.
 """
 import argparse, contextlib, io, json, platform, time, warnings
+from pathlib import Path
 import torch
 
 
@@ -49,8 +51,26 @@ def main(n, fid_dim, prdc_dim, k) -> dict:
                 prdc_max_abs_diff=max(abs(p_ours[m] - float(p_ref[m])) for m in p_ours))
 
 
+def cpu_name() -> str:
+    "The CPU's model name, from /proc/cpuinfo where there is one."
+    try: return next(l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('model name'))
+    except (OSError, StopIteration): return platform.processor() or 'unknown CPU'
+
+
+def save(row: dict, path, command: str) -> None:
+    "Write the bench's line with its provenance to `path`."
+    from genq.experiment import provenance
+    meta = {**provenance('cpu'), 'cpu': cpu_name(), 'command': command}
+    Path(path).write_text(json.dumps(dict(provenance=meta, bench_metrics=row), indent=1) + '\n')
+
+
 if __name__ == '__main__':
+    import sys
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--n', type=int, default=10_000); p.add_argument('--fid-dim', type=int, default=2048)
     p.add_argument('--prdc-dim', type=int, default=64); p.add_argument('--k', type=int, default=5)
-    print(json.dumps(main(**vars(p.parse_args()))))
+    p.add_argument('--save', help='also write the result with its provenance to this JSON file')
+    args = vars(p.parse_args()); path = args.pop('save')
+    row = main(**args)
+    print(json.dumps(row))
+    if path: save(row, path, 'python ' + ' '.join(sys.argv))

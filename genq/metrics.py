@@ -67,21 +67,38 @@ def load_feature_network(name: str = 'mnist5k', device=None) -> nn.Module:
     net.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
     return net.to(device or default_device()).eval()
 
-# %% ../nbs/05_metrics.ipynb #7dfae673
-def _features64(f, name: str = 'features') -> Tensor:
-    "`f` as a float64 N×D tensor of finite values with N ≥ 2, else a ValueError."
-    f = torch.as_tensor(f).double().cpu()
+# %% ../nbs/05_metrics.ipynb #6dbb1b79
+def _features(f, name: str = 'features') -> Tensor:
+    "`f` as an N×D floating-point CPU tensor of finite values with N ≥ 2, else a ValueError. Never a copy when it is one."
+    f = torch.as_tensor(f).cpu()
     if f.ndim != 2: raise ValueError(f"{name} should be a 2-D array, N×D. Got shape {tuple(f.shape)}.")
     if len(f) < 2: raise ValueError(f"{name} should hold at least 2 rows. Got {len(f)}.")
+    if not f.is_floating_point(): f = f.double()
     if not torch.isfinite(f).all(): raise ValueError(f"{name} hold NaN or infinite values.")
     return f
 
-def gaussian_stats(f) -> tuple[Tensor, Tensor]:
-    "Mean and (unbiased) covariance of feature rows, in float64."
-    f = _features64(f)
-    mu = f.mean(0)
-    d = f - mu
-    return mu, d.T @ d / (len(f) - 1)
+def _features64(f, name: str = 'features') -> Tensor:
+    "`f` checked by `_features`, in float64."
+    return _features(f, name).double()
+
+def _diagonal_and_above(d: int, parts: int) -> list[tuple[slice, slice]]:
+    "The blocks on and above the diagonal of a d×d matrix cut into parts×parts blocks."
+    cuts = [slice(d * i // parts, d * (i + 1) // parts) for i in range(parts)]
+    return [(a, b) for i, a in enumerate(cuts) for b in cuts[i:]]
+
+def gaussian_stats(f, chunk: int = 1024) -> tuple[Tensor, Tensor]:
+    "Mean and (unbiased) covariance of feature rows in float64, summed over chunks of rows."
+    f = _features(f)
+    n, d = f.shape
+    mu = f.sum(0, dtype=torch.float64) / n
+    cov = torch.zeros(d, d, dtype=torch.float64)
+    blocks = _diagonal_and_above(d, max(1, min(4, d // 256)))
+    for rows in f.split(chunk):
+        c = rows.double() - mu
+        for a, b in blocks: cov[a, b].addmm_(c[:, a].T, c[:, b])
+    for a, b in blocks:
+        if a != b: cov[b, a] = cov[a, b].T                 # the covariance is symmetric
+    return mu, cov.div_(n - 1)
 
 def sqrtm_psd(a: Tensor) -> Tensor:
     "Square root of a symmetric positive semi-definite matrix, by eigendecomposition."
@@ -93,12 +110,12 @@ def frechet_distance(mu1: Tensor, sigma1: Tensor, mu2: Tensor, sigma2: Tensor) -
     l, info = torch.linalg.cholesky_ex(sigma1)
     if info == 0: m = l.T @ sigma2 @ l                    # Σ1 = LLᵀ: LᵀΣ2L has the eigenvalues of Σ1Σ2
     else: r = sqrtm_psd(sigma1); m = r @ sigma2 @ r       # Σ1 singular (fewer samples than dimensions)
-    tr_sqrt = torch.linalg.eigvalsh((m + m.T) / 2).clamp_min(0).sqrt().sum()
+    tr_sqrt = torch.linalg.eigvalsh(m).clamp_min(0).sqrt().sum()   # eigvalsh reads m's lower triangle only
     return float(((mu1 - mu2) ** 2).sum() + sigma1.trace() + sigma2.trace() - 2 * tr_sqrt)
 
 def fid(real, fake) -> float:
     "FID between two sets of feature rows; warns when a set has fewer rows than feature dimensions."
-    real, fake = _features64(real, 'real features'), _features64(fake, 'fake features')
+    real, fake = _features(real, 'real features'), _features(fake, 'fake features')
     if real.shape[1] != fake.shape[1]: raise ValueError(f"real and fake features should have the same width. Got {real.shape[1]} and {fake.shape[1]}.")
     if min(len(real), len(fake)) < real.shape[1]:
         warnings.warn(f"FID from {min(len(real), len(fake))} samples of {real.shape[1]}-dimensional features: the covariance "
@@ -142,22 +159,37 @@ def kid(real, fake, subsets: int = 100, subset_size: int = 1000, seed: int = 0, 
                                       fake[torch.randperm(len(fake), generator=g)[:m]], **kernel) for _ in range(subsets)])
     return float(vals.mean()), float(vals.std(unbiased=False))
 
-# %% ../nbs/05_metrics.ipynb #abe15b3c
-def _kth_neighbour_distance(f: Tensor, k: int) -> Tensor:
-    "Distance from each row of `f` to its k-th nearest other row."
-    return torch.cdist(f, f).topk(k + 1, dim=1, largest=False).values[:, -1]
+# %% ../nbs/05_metrics.ipynb #863f4e6d
+def _sq_distances(a: Tensor, b: Tensor, b_sq: Tensor) -> Tensor:
+    "Squared Euclidean distances between the rows of `a` and of `b` as |a|² + |b|² − 2a·b; `b_sq` holds b's |b|²."
+    return torch.addmm(b_sq[None], a, b.T, alpha=-2).add_((a * a).sum(1, keepdim=True)).clamp_min_(0)
+
+def _row_chunks(f: Tensor, columns: int) -> tuple[Tensor, ...]:
+    "`f` split into chunks of rows whose distance matrices to `columns` points hold about 2¹⁹ numbers (4 MB)."
+    return f.split(max(1, 2 ** 19 // columns))
+
+def _kth_neighbour_sq(f: Tensor, k: int) -> Tensor:
+    "Squared distance from each row of `f` to its k-th nearest other row."
+    f_sq = (f * f).sum(1)
+    return torch.cat([_sq_distances(c, f, f_sq).topk(k + 1, dim=1, largest=False).values[:, -1] for c in _row_chunks(f, len(f))])
 
 def prdc(real, fake, k: int = 5) -> dict:
     "Precision, recall (Kynkäänniemi et al. 2019), density and coverage (Naeem et al. 2020) with k-NN balls."
     real, fake = _features64(real, 'real features'), _features64(fake, 'fake features')
+    if real.shape[1] != fake.shape[1]: raise ValueError(f"real and fake features should have the same width. Got {real.shape[1]} and {fake.shape[1]}.")
     if not 1 <= k < min(len(real), len(fake)): raise ValueError(f"k should lie in 1..{min(len(real), len(fake)) - 1}. Got {k}.")
-    r_radius, f_radius = _kth_neighbour_distance(real, k), _kth_neighbour_distance(fake, k)
-    d = torch.cdist(real, fake)
-    inside_real = d < r_radius[:, None]
-    return dict(precision=float(inside_real.any(0).double().mean()),
-                recall=float((d < f_radius[None, :]).any(1).double().mean()),
-                density=float(inside_real.sum(0).double().mean() / k),
-                coverage=float((d.min(1).values < r_radius).double().mean()))
+    real_r2, fake_r2, fake_sq = _kth_neighbour_sq(real, k), _kth_neighbour_sq(fake, k), (fake * fake).sum(1)
+    balls = torch.zeros(len(fake), dtype=torch.long)              # real balls around each generated point
+    covered, recalled = [], []
+    chunks = _row_chunks(real, len(fake))
+    for rows, r2 in zip(chunks, real_r2.split(len(chunks[0]))):
+        d2 = _sq_distances(rows, fake, fake_sq)
+        inside = d2 < r2[:, None]
+        balls += inside.sum(0)
+        covered.append(inside.any(1))                             # a generated point in the real point's ball
+        recalled.append((d2 < fake_r2).any(1))                    # the real point in a generated point's ball
+    return dict(precision=float((balls > 0).double().mean()), recall=float(torch.cat(recalled).double().mean()),
+                density=float(balls.double().mean() / k), coverage=float(torch.cat(covered).double().mean()))
 
 # %% ../nbs/05_metrics.ipynb #9f2acd4b
 @torch.no_grad()
