@@ -2,22 +2,25 @@
 
     python bench/metrics.py [--n 10000] [--fid-dim 2048] [--prdc-dim 64] [--k 5] [--save PATH]
 
-Each timing is the best of 3 runs. FID on n×fid_dim features: genq.metrics.fid against torchmetrics' computation
-(its update's float64 feature sums and outer products, then its compute: covariances and torch.linalg.eigvals of
-Σ1Σ2). Precision/recall/density/coverage on n×prdc_dim features: genq.metrics.prdc against the prdc package. Values
-are reported too, to show they agree. --save also writes the line with its provenance (date, CPU, commit) to PATH
-as JSON; genq/results/metrics_speed_cpu.json, shown in the metrics chapter, was written that way.
+Each timing is the best of 5 runs, genq's and the reference's taking turns so that both meet the same machine load.
+FID on n×fid_dim features: genq.metrics.fid against torchmetrics' computation (its update's float64 feature sums and
+outer products, then its compute: covariances and torch.linalg.eigvals of Σ1Σ2). Precision/recall/density/coverage on
+n×prdc_dim features: genq.metrics.prdc against the prdc package. Values are reported too, to show they agree. --save
+also writes the line with its provenance (date, CPU, commit) to PATH as JSON; genq/results/metrics_speed_cpu.json,
+shown in the metrics chapter, was written that way.
 """
 import argparse, contextlib, io, json, platform, time, warnings
 from pathlib import Path
 import torch
 
 
-def timed(fn, repeats=3):
-    best, out = float('inf'), None
+def timed_pair(ours, theirs, repeats=5):
+    "Best-of-`repeats` seconds of two computations run alternately (so both meet the same machine load), and their results."
+    best, out = [float('inf')] * 2, [None] * 2
     for _ in range(repeats):
-        t0 = time.perf_counter(); out = fn(); best = min(best, time.perf_counter() - t0)
-    return out, round(best, 3)
+        for i, fn in enumerate((ours, theirs)):
+            t0 = time.perf_counter(); out[i] = fn(); best[i] = min(best[i], time.perf_counter() - t0)
+    return out, [round(b, 3) for b in best]
 
 
 def torchmetrics_fid(real, fake) -> float:
@@ -37,13 +40,12 @@ def main(n, fid_dim, prdc_dim, k) -> dict:
     from prdc import compute_prdc
     g = torch.Generator().manual_seed(0)
     real, fake = torch.randn(n, fid_dim, generator=g), torch.randn(n, fid_dim, generator=g) * 1.1 + 0.1
-    ours, t_ours = timed(lambda: fid(real, fake))
-    theirs, t_theirs = timed(lambda: torchmetrics_fid(real, fake))
+    (ours, theirs), (t_ours, t_theirs) = timed_pair(lambda: fid(real, fake), lambda: torchmetrics_fid(real, fake))
     pr, pf = real[:, :prdc_dim].double(), fake[:, :prdc_dim].double()
-    p_ours, tp_ours = timed(lambda: prdc(pr, pf, k=k))
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter('ignore')
-        p_ref, tp_ref = timed(lambda: compute_prdc(pr.numpy(), pf.numpy(), nearest_k=k))
+        (p_ours, p_ref), (tp_ours, tp_ref) = timed_pair(lambda: prdc(pr, pf, k=k),
+                                                         lambda: compute_prdc(pr.numpy(), pf.numpy(), nearest_k=k))
     return dict(bench='metrics', n=n, cpu_threads=torch.get_num_threads(), python=platform.python_version(), torch=torch.__version__,
                 fid_dim=fid_dim, fid_genq_s=t_ours, fid_torchmetrics_s=t_theirs, fid_speedup=round(t_theirs / t_ours, 2),
                 fid_genq=ours, fid_torchmetrics=theirs, fid_rel_diff=abs(ours - theirs) / abs(theirs),

@@ -159,7 +159,7 @@ def kid(real, fake, subsets: int = 100, subset_size: int = 1000, seed: int = 0, 
                                       fake[torch.randperm(len(fake), generator=g)[:m]], **kernel) for _ in range(subsets)])
     return float(vals.mean()), float(vals.std(unbiased=False))
 
-# %% ../nbs/05_metrics.ipynb #863f4e6d
+# %% ../nbs/05_metrics.ipynb #76320472
 def _sq_distances(a: Tensor, b: Tensor, b_sq: Tensor) -> Tensor:
     "Squared Euclidean distances between the rows of `a` and of `b` as |a|² + |b|² − 2a·b; `b_sq` holds b's |b|²."
     return torch.addmm(b_sq[None], a, b.T, alpha=-2).add_((a * a).sum(1, keepdim=True)).clamp_min_(0)
@@ -184,10 +184,9 @@ def prdc(real, fake, k: int = 5) -> dict:
     chunks = _row_chunks(real, len(fake))
     for rows, r2 in zip(chunks, real_r2.split(len(chunks[0]))):
         d2 = _sq_distances(rows, fake, fake_sq)
-        inside = d2 < r2[:, None]
-        balls += inside.sum(0)
-        covered.append(inside.any(1))                             # a generated point in the real point's ball
-        recalled.append((d2 < fake_r2).any(1))                    # the real point in a generated point's ball
+        balls += (d2 < r2[:, None]).sum(0, dtype=torch.int32)
+        covered.append(d2.amin(1) < r2)                           # the nearest generated point inside the real point's ball
+        recalled.append(d2.sub_(fake_r2).amin(1) < 0)             # the real point inside some generated point's ball
     return dict(precision=float((balls > 0).double().mean()), recall=float(torch.cat(recalled).double().mean()),
                 density=float(balls.double().mean() / k), coverage=float(torch.cat(covered).double().mean()))
 
