@@ -236,8 +236,8 @@ def grid(n: int = 2500, side: int = 5, spacing: float = 0.4, std: float = 0.01, 
     axis = (torch.arange(side) - (side - 1) / 2) * spacing
     return _mixture(torch.cartesian_prod(axis, axis), n, std, seed, f'grid{side * side}')
 
-# %% ../nbs/01_data.ipynb #7130e940
-def image_grid(x: Tensor, nrow: int = 10) -> np.ndarray:
+# %% ../nbs/01_data.ipynb #bc6dd83e
+def image_grid(x: Tensor, nrow: int = 10, frames=None) -> np.ndarray:
     "Images in [-1, 1] tiled into one H×W×C array in [0, 1] for `imshow`; NaN (missing) pixels become red."
     from torchvision.utils import make_grid
     x = x.detach().float().cpu()
@@ -245,7 +245,17 @@ def image_grid(x: Tensor, nrow: int = 10) -> np.ndarray:
     missing = torch.isnan(x).any(1, keepdim=True)
     x = ((x.nan_to_num(0) + 1) / 2).clamp(0, 1)
     x = torch.where(missing, torch.tensor([1., 0, 0])[None, :, None, None], x)
+    if frames is not None: x = _framed(x, frames)
     return make_grid(x, nrow=nrow, padding=1, pad_value=1.).permute(1, 2, 0).numpy()
+
+def _framed(x: Tensor, frames) -> Tensor:
+    "RGB images `x` in [0, 1], each inside a frame of its colour (`frames`: one RGB triple per image)."
+    colours = torch.as_tensor(frames, dtype=x.dtype).reshape(-1, 3)
+    if len(colours) != len(x): raise ValueError(f"frames should hold one RGB colour per image: {len(x)}. Got {len(colours)}.")
+    w = max(1, x.shape[-1] // 14)
+    out = colours[:, :, None, None].expand(-1, -1, x.shape[2] + 2 * w, x.shape[3] + 2 * w).clone()
+    out[:, :, w:-w, w:-w] = x
+    return out
 
 def _sample_rows(ds: ImageSet, n: int, seed: int) -> Tensor:
     "`n` seeded random rows, sorted by label when there are labels."

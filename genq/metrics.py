@@ -190,7 +190,7 @@ def prdc(real, fake, k: int = 5) -> dict:
     return dict(precision=float((balls > 0).double().mean()), recall=float(torch.cat(recalled).double().mean()),
                 density=float(balls.double().mean() / k), coverage=float(torch.cat(covered).double().mean()))
 
-# %% ../nbs/05_metrics.ipynb #9f2acd4b
+# %% ../nbs/05_metrics.ipynb #77527edf
 @torch.no_grad()
 def class_probs(net: nn.Module, x: Tensor, batch: int = 1024) -> Tensor:
     "The classifier's class probabilities for images `x`."
@@ -223,7 +223,7 @@ def stacked_modes(net: nn.Module, x: Tensor) -> Tensor:
     digits = torch.stack([class_probs(net, x[:, c:c + 1]).argmax(1) for c in range(3)], 1)
     return (digits * torch.tensor([100, 10, 1])).sum(1)
 
-# %% ../nbs/05_metrics.ipynb #995cc7b3
+# %% ../nbs/05_metrics.ipynb #be01c34e
 def point_modes(real: ImageSet, fake: Tensor, radius: float = 0.1, min_share: float = 0.01) -> dict:
     "Modes of a 2-D mixture covered by generated points `fake`, and the share of points within `radius` of a mode."
     if real.shape != (2, 1, 1) or real.y is None: raise ValueError(f"point_modes takes a labelled 2-D point set (ring, grid). Got shape {real.shape}.")
@@ -233,7 +233,7 @@ def point_modes(real: ImageSet, fake: Tensor, radius: float = 0.1, min_share: fl
     near = torch.bincount(mode[dist < radius], minlength=len(centres))
     return dict(modes=int((near >= min_share * len(fake)).sum()), of=len(centres), high_quality=float((dist < radius).float().mean()))
 
-# %% ../nbs/05_metrics.ipynb #ff823c1e
+# %% ../nbs/05_metrics.ipynb #3ff8a83c
 def memorization(train, fake, threshold: float = 1 / 3, chunk: int = 2048) -> dict:
     "Nearest training row of each fake row (pixels or features), the ratio d1/d2, and the copy rate at `threshold`."
     train, fake = _features64(train, 'training rows'), _features64(fake, 'generated rows')
@@ -245,7 +245,7 @@ def memorization(train, fake, threshold: float = 1 / 3, chunk: int = 2048) -> di
     ratio = d1 / d2.clamp_min(1e-12)
     return dict(nearest=torch.cat(nearest), distance=d1, ratio=ratio, copy_rate=float((ratio < threshold).double().mean()))
 
-# %% ../nbs/05_metrics.ipynb #fb891457
+# %% ../nbs/05_metrics.ipynb #be583e2a
 def psnr(x: Tensor, y: Tensor, data_range: float = 2.) -> Tensor:
     "Peak signal-to-noise ratio per image pair, in dB (images in [-1, 1]: data_range 2)."
     mse = ((x.float() - y.float()) ** 2).flatten(1).mean(1)
@@ -271,7 +271,7 @@ def ssim(x: Tensor, y: Tensor, data_range: float = 2., sigma: float = 1.5, k1: f
     s = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx ** 2 + my ** 2 + c1) * (sxx + syy + c2))
     return s.flatten(1).mean(1).float()
 
-# %% ../nbs/05_metrics.ipynb #a811b374
+# %% ../nbs/05_metrics.ipynb #eec3ae69
 def _images(fake, n: int) -> Tensor:
     "Generated images from a tensor, an ImageSet, or a model with `sample(n)`."
     if isinstance(fake, ImageSet): return fake.x

@@ -189,3 +189,22 @@ def test_audit_works_on_a_folder_of_images(tmp_path):
     flagged = [mine.meta['paths'][i] for i in r.table.id[r.table.is_exact_duplicate_issue]]
     assert len(flagged) == 1 and flagged[0].endswith('copy.png')    # the later file of the pair is the copy
     assert 'is_label_issue' in r.table and not r.notes
+
+
+def test_explorer_outcomes_and_frames(ds):
+    "audit_defect's flags against its truth; show_flags frames each shown row by its outcome, a fair share of each."
+    import matplotlib; matplotlib.use('Agg')
+    from genq.data import image_grid
+    dirty, truth, flags = A.audit_defect(ds, 'duplicates', 0.1, seed=1)
+    assert len(dirty) == len(truth) == len(flags) and truth.sum() == flags.sum() == round(0.1 * len(ds))
+    truth, flags = torch.zeros(40, dtype=torch.bool), torch.zeros(40, dtype=torch.bool)
+    truth[:10], flags[5:20] = True, True                        # 5 found, 5 missed, 10 false alarms
+    rows, outcomes = A._outcome_rows(truth, flags, 12, seed=0)
+    assert [outcomes.count(k) for k in A.OUTCOMES] == [4, 4, 4] and len(set(rows.tolist())) == 12
+    assert all(truth[r] == (o != 'false_alarm') and flags[r] == (o != 'missed') for r, o in zip(rows.tolist(), outcomes))
+    assert A._outcome_rows(truth, flags, 100, seed=0)[0].numel() == 20      # every injected or flagged row, no more
+    x = torch.zeros(3, 1, 8, 8)
+    grid = image_grid(x, nrow=3, frames=[(1., 0, 0)] * 3)
+    assert grid.shape == (8 + 2 + 2, 3 * (8 + 2) + 4, 3) and tuple(grid[1, 1]) == (1., 0, 0) and tuple(grid[2, 2]) == (0.5, 0.5, 0.5)
+    with pytest.raises(ValueError, match='one RGB colour per image'): image_grid(x, frames=[(1., 0, 0)])
+    with pytest.raises(ValueError, match='audit_defect explores'): A.audit_defect(ds, 'scarcity', 0.5)
