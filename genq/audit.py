@@ -324,7 +324,7 @@ def audit(ds: ImageSet, checks=CHECKS, reference: ImageSet | None = None, near_t
     table = pd.concat(parts, axis=1)
     return AuditReport(ds.name, table, quality_scores(ds, table), class_imbalance(ds), notes, seconds)
 
-# %% ../nbs/03_audit.ipynb #a8494a27
+# %% ../nbs/03_audit.ipynb #2cc11aed
 FINDS = dict(label_noise='label', duplicates='exact_duplicate', outliers='outlier', corrupt_images='outlier',
              missing_pixels='missing')                        # the check that looks for each injectable defect
 OUTCOMES = dict(found=(0.1, 0.7, 0.1), missed=(0.15, 0.35, 1.), false_alarm=(1., 0.55, 0.))
@@ -337,17 +337,20 @@ def audit_defect(ds: ImageSet, defect: str, rate: float, seed: int = 0, **audit_
     report = audit(dirty, checks=(check,), seed=seed, **audit_kwargs)
     return dirty, truth.cpu(), torch.tensor(report.table[f'is_{check}_issue'].to_numpy(dtype=bool))
 
+def _outcomes(truth: Tensor, flags: Tensor) -> dict:
+    "Boolean masks of the rows found, missed and falsely flagged, keyed as `OUTCOMES`."
+    return dict(zip(OUTCOMES, (truth & flags, truth & ~flags, ~truth & flags)))
+
 def _outcome_rows(truth: Tensor, flags: Tensor, n: int, seed: int) -> tuple[Tensor, list]:
-    "Up to `n` rows, a fair share of each outcome (seeded), and the outcome of each."
+    "Up to `n` rows, a fair share of each outcome (seeded, taken in turn), and the outcome of each."
     g = torch.Generator().manual_seed(seed)
-    groups = {k: m.nonzero().flatten() for k, m in zip(OUTCOMES, (truth & flags, truth & ~flags, ~truth & flags))}
-    groups = {k: rows[torch.randperm(len(rows), generator=g)] for k, rows in groups.items()}
-    take = dict.fromkeys(groups, 0)
-    while sum(take.values()) < n and any(take[k] < len(r) for k, r in groups.items()):
-        for k, rows in groups.items():
-            if take[k] < len(rows) and sum(take.values()) < n: take[k] += 1
-    rows = torch.cat([groups[k][:take[k]] for k in groups])
-    return rows, [k for k in groups for _ in range(take[k])]
+    groups = [m.nonzero().flatten() for m in _outcomes(truth, flags).values()]
+    groups = [rows[torch.randperm(len(rows), generator=g)] for rows in groups]
+    turn = torch.cat([torch.arange(len(rows)) * len(groups) + i for i, rows in enumerate(groups)])   # one from each, in turn
+    picked = torch.cat(groups)[turn.argsort()[:n]]
+    outcome = torch.cat([torch.full((len(rows),), i) for i, rows in enumerate(groups)])[turn.argsort()[:n]]
+    order = outcome.argsort(stable=True)                                                   # shown grouped by outcome
+    return picked[order], [list(OUTCOMES)[i] for i in outcome[order].tolist()]
 
 def show_flags(ds: ImageSet, truth: Tensor, flags: Tensor, n: int = 30, nrow: int = 15, seed: int = 0, ax=None, title: str | None = None):
     "Injected and flagged rows of `ds`, each framed by its outcome: green found, blue missed, orange false alarm."
@@ -358,7 +361,7 @@ def show_flags(ds: ImageSet, truth: Tensor, flags: Tensor, n: int = 30, nrow: in
     rows, outcomes = _outcome_rows(truth, flags, n, seed)
     ax = ax or plt.subplots(figsize=(10, 1.6))[1]
     if len(rows): ax.imshow(image_grid(ds.x[rows.to(ds.device)], nrow, frames=[OUTCOMES[o] for o in outcomes]), interpolation='nearest')
-    counts = {k: int(m.sum()) for k, m in zip(OUTCOMES, (truth & flags, truth & ~flags, ~truth & flags))}
+    counts = {k: int(m.sum()) for k, m in _outcomes(truth, flags).items()}
     ax.legend(handles=[Patch(color=OUTCOMES[k], label=f"{k.replace('_', ' ')}: {c}") for k, c in counts.items()],
               loc='upper left', bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     ax.axis('off'); ax.set_title(title or f'{int(truth.sum())} injected, {int(flags.sum())} flagged')
