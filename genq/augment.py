@@ -42,12 +42,12 @@ def augmented(ds: ImageSet, transform, copies: int = 1, seed: int = 0) -> ImageS
     return append_rows(ds, augment_images(ds.x.cpu()[src], transform, seed), None if ds.y is None else ds.y.cpu()[src],
                        'augmented_from', ds.ids.cpu()[src].tolist(), name=f'{ds.name}+augmented')
 
-# %% ../nbs/08_augment.ipynb #706e17bb
+# %% ../nbs/08_augment.ipynb #36cf3bb0
 def _rand(x: Tensor, *shape) -> Tensor:
     "Uniform [0, 1) numbers, one per image, shaped to broadcast against `x`."
     return torch.rand(len(x), *shape, device=x.device, dtype=x.dtype)
 
-def brightness(x: Tensor) -> Tensor: return x + (_rand(x, 1, 1, 1) - 0.5) * 2          # ±0.5 in [0, 1] units is ±1 here
+def brightness(x: Tensor) -> Tensor: return x + (_rand(x, 1, 1, 1) - 0.5)               # ±0.5, as the reference
 def saturation(x: Tensor) -> Tensor:
     m = x.mean(1, keepdim=True)
     return (x - m) * (_rand(x, 1, 1, 1) * 2) + m

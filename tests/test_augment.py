@@ -61,3 +61,15 @@ def test_diffaugment_is_differentiable_and_checks_policy():
     DiffAugment()(x).sum().backward()
     assert x.grad is not None
     with pytest.raises(ValueError, match="Unknown DiffAugment policy 'zoom'"): DiffAugment('zoom')
+
+
+def test_colour_strengths_are_the_reference_implementations():
+    # DiffAugment's reference (Zhao et al. 2020): brightness + U(-0.5, 0.5), saturation × U(0, 2), contrast × U(0.5, 1.5),
+    # in the images' own units; its GANs, like genq's, work in [-1, 1]
+    from genq.augment import brightness, contrast
+    torch.manual_seed(0)
+    shift = brightness(torch.zeros(4000, 1, 2, 2))[:, 0, 0, 0]
+    assert shift.min() >= -0.5 and shift.max() < 0.5 and shift.min() < -0.49 and shift.max() > 0.49
+    x = torch.tensor([-1., 1.]).repeat(4000, 1).reshape(4000, 1, 1, 2)
+    scale = contrast(x)[:, 0, 0, 1]                            # mean 0, so the bright pixel becomes the scale
+    assert scale.min() >= 0.5 and scale.max() < 1.5 and scale.min() < 0.51 and scale.max() > 1.49

@@ -143,7 +143,37 @@ def test_mnist_reads_torchvision_files(tmp_path):
     assert m.y.tolist() == [0, 1, 2, 3, 9] and torch.allclose(m.x[0, 0, 0, :3], torch.tensor([-1, -1 + 2 / 255, -1 + 4 / 255]))
 
 
+def test_fashion_mnist_reads_and_checks_idx_files(tmp_path, monkeypatch):
+    import gzip, hashlib
+    raw = tmp_path / 'FashionMNIST' / 'raw'; raw.mkdir(parents=True)
+    imgs = (np.arange(3 * 28 * 28) % 256).astype(np.uint8).reshape(3, 28, 28)
+    write_idx(raw / 't10k-images-idx3-ubyte', imgs, 2051)
+    labels = np.array([0, 9, 4], dtype=np.uint8)
+    with gzip.open(raw / 't10k-labels-idx1-ubyte.gz', 'wb') as f: f.write(struct.pack('>II', 2049, 3) + labels.tobytes())
+    monkeypatch.setattr(data, 'FASHION_DIRS', ())                     # only tmp_path, not a system copy
+    with pytest.raises(ValueError, match='checksum'): data.fashion_mnist(root=tmp_path, train=False)
+    sums = {p.name.removesuffix('.gz'): hashlib.sha256(data._idx_bytes(p)).hexdigest() for p in raw.iterdir()}
+    monkeypatch.setattr(data, 'FASHION_SHA256', sums)
+    f = data.fashion_mnist(root=tmp_path, train=False)
+    assert (len(f), f.shape, f.classes[9]) == (3, (1, 28, 28), 'Ankle boot') and f.y.tolist() == [0, 9, 4]
+    assert torch.allclose(f.x[0, 0, 0, :2], torch.tensor([-1, -1 + 2 / 255]))
+    (raw / 't10k-images-idx3-ubyte').write_bytes((raw / 't10k-images-idx3-ubyte').read_bytes()[:-5])
+    with pytest.raises(ValueError, match='truncated'): data.read_idx(raw / 't10k-images-idx3-ubyte')
+    (raw / 'junk').write_bytes(b'\x01\x02\x03\x04')
+    with pytest.raises(ValueError, match='not an IDX file'): data.read_idx(raw / 'junk')
+    (raw / 'bad.gz').write_bytes(b'not gzip at all')
+    with pytest.raises(ValueError, match='could not be read'): data.read_idx(raw / 'bad.gz')
+    with pytest.raises(data.DatasetUnavailableError, match='dataset-fashion-mnist'): data.fashion_mnist(root=tmp_path / 'none')
+
+
+@pytest.mark.skipif(not data.FASHION_DIRS[0].is_dir(), reason='apt-get install dataset-fashion-mnist')
+def test_fashion_mnist_from_the_system_package():
+    train, test = data.fashion_mnist(root='/nonexistent'), data.fashion_mnist(root='/nonexistent', train=False)
+    assert (len(train), len(test)) == (60_000, 10_000) and train.class_counts().tolist() == [6000] * 10
+
+
 def test_missing_download_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setattr(data, 'FASHION_DIRS', ())                     # as on a machine without the system package
     with pytest.raises(data.DatasetUnavailableError, match='Pass download=True'): data.fashion_mnist(root=tmp_path)
 
     def offline(*args, **kwargs): raise urllib.error.URLError('[Errno -3] Temporary failure in name resolution')

@@ -39,8 +39,18 @@ def test_grids_are_cached_and_resume(tmp_path):
     assert model.sample(3).shape == (3, 1, 8, 8)
 
 
+def test_study_sets_are_disjoint_and_stratified():
+    sets = E.study_sets('digits')
+    ids = {k: set(v.ids.tolist()) for k, v in sets.items()}
+    assert all(not (ids[a] & ids[b]) for a in ids for b in ids if a < b)
+    assert sum(map(len, ids.values())) == 1797
+    n = len(sets['train']) + len(sets['reference']) + len(sets['fresh'])
+    assert abs(len(sets['train']) - 0.6 * n) < 12 and abs(len(sets['reference']) - len(sets['fresh'])) < 12
+    assert (sets['reference'].class_counts() > 0).all()
+
+
 def test_runs_leave_their_data_alone_and_repeat_exactly(tmp_path):
-    _, half = E.halves('digits')
+    half = E.study_sets('digits')['train']
     before = half.x.clone()
     s = E.settings(**TINY, defect='duplicates', rate=0.05, defect_args={'copies': 3}, remedy='clean')
     a, b = E.run(s), E.run(s)
@@ -49,8 +59,36 @@ def test_runs_leave_their_data_alone_and_repeat_exactly(tmp_path):
     assert {k: v for k, v in a.items() if k != 'seconds'} == {k: v for k, v in b.items() if k != 'seconds'}
 
 
+def test_a_duplicates_clean_run_measures_the_same_images():
+    from genq.corrupt import duplicates
+    half = E.study_sets('digits')['train']
+    for copies in (1, 5):
+        dirty = duplicates(half, 0.05, copies=copies, seed=3).ds
+        assert set(dirty.meta['duplicate_of'].values()) == E.designated(half, 0.05, 3)
+    s = E.settings(**TINY, defect='duplicates', rate=0.05, defect_args={'copies': 0})
+    data, repeated = E.dirty_set(s)
+    assert data is half and repeated == E.designated(half, 0.05, 0)
+    assert 0 <= E.run(s)['repeated_share'] <= 1
+
+
+def test_same_rows_ignores_order_and_ids_but_not_labels_or_pixels():
+    half = E.study_sets('digits')['train']
+    flipped = half.subset(torch.arange(len(half) - 1, -1, -1)).replace(ids=torch.arange(len(half)) + 10_000)
+    assert E.same_rows(half, flipped)
+    assert not E.same_rows(half, half.replace(y=(half.y + 1) % 10))
+    assert not E.same_rows(half, half.subset(torch.arange(len(half) - 1)))
+    x = half.x.clone(); x[0, 0, 0, 0] = -x[0, 0, 0, 0] - 0.5
+    assert not E.same_rows(half, half.replace(x=x.clamp(-1, 1)))
+
+
+def test_controls_floor_and_memorizer():
+    c = E.controls('digits')
+    assert c.copy_rate['memorizer'] == 1.0 and c.copy_rate['real vs real'] < 0.2
+    assert c.label_accuracy['real vs real'] > 0.9
+
+
 def test_noise_transition_estimates_the_noise():
-    _, half = E.halves('digits')
+    half = E.study_sets('digits')['train']
     noisy = label_noise(half, 0.3, seed=0).ds
     probs = torch.nn.functional.one_hot(half.y, 10).float() * 0.9 + 0.01    # a near-perfect classifier of the true class
     T = E.noise_transition(probs, noisy.y)
@@ -60,16 +98,56 @@ def test_noise_transition_estimates_the_noise():
     assert (off - 0.3 * noise_matrix(10)).abs().max() < 0.08                 # ...uniformly to the other classes
 
 
-def test_recovery_and_cover_table():
-    df = pd.DataFrame(dict(remedy=['none', 'none', 'clean', 'other'], rate=[0., 0.3, 0.3, 0.3], fid=[1., 3., 1.5, 4.]))
+def _study(clean, dirty, remedies: dict, metric='fid', rebuilt=()) -> pd.DataFrame:
+    "Rows of a study: per seed, a clean and a dirty run and one run per remedy at rate 0.3."
+    rows = [dict(remedy='none', rate=0., seed=i, **{metric: v}) for i, v in enumerate(clean)]
+    rows += [dict(remedy='none', rate=0.3, seed=i, **{metric: v}) for i, v in enumerate(dirty)]
+    rows += [dict(remedy=r, rate=0.3, seed=i, rebuilt_clean=r in rebuilt, **{metric: v}) for r, vs in remedies.items() for i, v in enumerate(vs)]
+    return pd.DataFrame(rows).assign(rebuilt_clean=lambda d: d.rebuilt_clean.fillna(False).astype(bool))
+
+
+def test_recovery_is_paired_with_intervals_and_claims_only_measurable_losses():
+    df = _study([1.0, 1.1, 0.9, 1.2, 1.0], [3.0, 3.2, 2.9, 3.1, 3.0], {'clean': [1.5, 1.6, 1.4, 1.7, 1.5], 'other': [4, 4, 4, 4, 4]})
     r = E.recovery(df, 'fid', rate=0.3)
-    assert r.loc['clean', 'recovered'] == pytest.approx(0.75) and r.loc['other', 'recovered'] == pytest.approx(-0.5)
-    assert r.loc['none', 'lost'] == pytest.approx(2.)
-    acc = df.assign(label_accuracy=[0.9, 0.3, 0.8, 0.3])
-    assert E.recovery(acc, 'label_accuracy', rate=0.3).loc['clean', 'recovered'] == pytest.approx(5 / 6)
+    assert r.loss['none'] == pytest.approx(2.0) and r.loss_lo['none'] > 0 and r.verdict['none'] == 'loss measured'
+    assert r.recovered['clean'] == pytest.approx(1.5 / 2.0) and r.recovered_lo['clean'] <= 0.75 <= r.recovered_hi['clean']
+    assert r.recovered['other'] == pytest.approx((3.04 - 4) / 2.0) and r.verdict['clean'].startswith('recovers 75%')
+    assert r.change['clean'] == pytest.approx(-1.5) and r.change_hi['clean'] < 0
+    assert (r.seeds == 5).all()
+    # pairing: a shift shared by the seeds' clean and dirty runs does not widen the loss's interval
+    shared = _study([1, 5, 9, 2, 7], [3, 7, 11, 4, 9], {'clean': [1, 5, 9, 2, 7]})
+    s = E.recovery(shared, 'fid', rate=0.3)
+    assert s.loss_lo['none'] == s.loss_hi['none'] == pytest.approx(2.0)
+    # no share of a loss whose interval holds zero
+    noisy = _study([1, 2, 3, 4, 5], [2, 1, 4, 3, 5], {'clean': [1, 1, 1, 1, 1]})
+    n = E.recovery(noisy, 'fid', rate=0.3)
+    assert n.loss_lo['none'] <= 0 <= n.loss_hi['none'] and n.verdict['clean'] == 'no measurable loss'
+    assert pd.isna(n.recovered['clean'])
+    one = E.recovery(df[df.seed == 0], 'fid', rate=0.3)
+    assert one.verdict['clean'] == '1 seed: no interval' and pd.isna(one.recovered['clean'])
+    built = E.recovery(_study([1, 1.1], [3, 3.1], {'clean': [1, 1.1]}, rebuilt=('clean',)), 'fid', rate=0.3)
+    assert built.verdict['clean'] == 'rebuilds the clean set' and built.recovered['clean'] == pytest.approx(1.0)
+    acc = _study([0.9, 0.92], [0.3, 0.32], {'clean': [0.8, 0.82]}, metric='label_accuracy')
+    assert E.recovery(acc, 'label_accuracy', rate=0.3).recovered['clean'] == pytest.approx(5 / 6)
     with pytest.raises(ValueError, match="remedy='none'"): E.recovery(df, 'fid', rate=0.5)
-    t = E.cover_table({'label_noise': acc})
-    assert t.loc['label_noise', 'best_remedy'] == 'clean'
+
+
+def test_bootstrap_agrees_with_scipy():
+    scipy_stats = pytest.importorskip('scipy.stats')
+    import numpy as np
+    values = np.array([0.31, 0.27, 0.35, 0.22, 0.30, 0.41, 0.26])
+    mean, lo, hi = E.bootstrap_mean(values, n_boot=20_000)
+    ref = scipy_stats.bootstrap((values,), np.mean, n_resamples=20_000, method='percentile', confidence_level=0.95,
+                                random_state=0).confidence_interval
+    assert mean == pytest.approx(values.mean()) and lo == pytest.approx(ref.low, abs=0.004) and hi == pytest.approx(ref.high, abs=0.004)
+    assert all(np.isnan(E.bootstrap_mean([1.0])[1:]))
+
+
+def test_cover_table_picks_the_remedy_that_moves_the_metric_furthest():
+    acc = _study([0.9, 0.92], [0.3, 0.32], {'clean': [0.8, 0.82], 'noise_aware': [0.35, 0.36]}, metric='label_accuracy')
+    t = E.cover_table({'label_noise': acc.assign(rate=acc.rate.replace(0.3, 0.5))})
+    assert t.best_remedy['label_noise'] == 'clean' and t.recovered['label_noise'] == pytest.approx(5 / 6)
+    assert '| label noise | label_accuracy ↑ |' in E.cover_markdown(t)
 
 
 def test_results_keep_their_provenance(tmp_path):
@@ -79,6 +157,22 @@ def test_results_keep_their_provenance(tmp_path):
     assert rows.columns.tolist() == ['rate', 'fid'] and prov['study'] == 'demo' and prov['rates'] == [0, 0.1]
     assert {'date', 'device', 'code', 'torch', 'commit'} <= set(prov)
     with pytest.raises(FileNotFoundError, match='none shipped'): E.load_results('no such study')
+    assert prov['protocol'] == E.PROTOCOL and E.result_status(prov) == 'current'
     for name in E.STUDIES:                                                   # every study's full-scale results ship
         rows, prov = E.load_results(name)
         assert len(rows) and prov['device'].startswith('cuda')
+
+
+@pytest.mark.parametrize('name', [*E.STUDIES, 'stacked_mnist'])
+def test_shipped_results_match_their_code_or_say_why_not(name):
+    _, prov = E.load_results(name)
+    status = E.result_status(prov)
+    assert status == 'current' or len(prov.get('stale', '')) > 40, f"genq/results/{name}.json: {status}"
+
+
+def test_readme_headline_is_generated_from_the_shipped_results():
+    import importlib.util
+    from pathlib import Path
+    spec = importlib.util.spec_from_file_location('headline', Path(__file__).resolve().parents[1] / 'tools' / 'headline.py')
+    headline = importlib.util.module_from_spec(spec); spec.loader.exec_module(headline)
+    assert headline.current_section() == headline.generated_section(), "README's headline is stale: run python tools/headline.py"

@@ -1,7 +1,8 @@
-"""Check the built book as a reader meets it: every chapter of _toc.yml rendered with outputs, no broken internal
-link, every image there. Prints one line per problem and exits 1 if there is any.
+"""Check the built book as a reader meets it: every chapter of _toc.yml rendered with outputs and without an error
+output (a traceback), no broken internal link, every image there. Prints one line per problem and exits 1 if there
+is any.
 
-    python tools/check_html.py [_build/html]
+    python tools/check_html.py [_build/html] [--root BOOK_SOURCE]
 """
 import json, sys
 from html.parser import HTMLParser
@@ -16,7 +17,7 @@ class Page(HTMLParser):
     "The links, images, element ids and cell outputs of one HTML page."
     def __init__(self):
         super().__init__()
-        self.links, self.images, self.ids, self.outputs, self.output_images = [], [], set(), 0, 0
+        self.links, self.images, self.ids, self.outputs, self.output_images, self.errors = [], [], set(), 0, 0, 0
         self._in_output = 0
 
     def handle_starttag(self, tag, attrs):
@@ -24,6 +25,7 @@ class Page(HTMLParser):
         if 'id' in a: self.ids.add(a['id'])
         cls = a.get('class') or ''
         if 'cell_output' in cls: self.outputs += 1
+        if 'traceback' in cls.split() or 'highlight-ipythontb' in cls or 'output error' in cls: self.errors += 1
         if tag == 'a' and a.get('href'): self.links.append(a['href'])
         if tag == 'img' and a.get('src'):
             self.images.append(a['src'])
@@ -34,23 +36,26 @@ def parse(path: Path) -> Page:
     page = Page(); page.feed(path.read_text(encoding='utf-8', errors='replace')); return page
 
 
-def toc_files() -> list:
-    toc = yaml.safe_load((ROOT / '_toc.yml').read_text())
+def toc_files(root: Path = ROOT) -> list:
+    toc = yaml.safe_load((root / '_toc.yml').read_text())
     return [toc['root']] + [ch['file'] for part in toc.get('parts', []) for ch in part['chapters']]
 
 
-def has_code(f: str) -> bool:
+def has_code(f: str, root: Path = ROOT) -> bool:
     "Whether the notebook behind a toc entry has a code cell that shows output (the cover's are mostly hidden)."
-    cells = json.loads((ROOT / f'{f}.ipynb').read_text())['cells']
+    path = root / f'{f}.ipynb'
+    if not path.exists(): return False                                    # a markdown page
+    cells = json.loads(path.read_text())['cells']
     return any(c['cell_type'] == 'code' and 'remove' not in str(c['metadata'].get('tags', [])) for c in cells)
 
 
-def check(html: Path) -> list:
+def check(html: Path, root: Path = ROOT) -> list:
     problems, pages = [], {p: parse(p) for p in html.rglob('*.html') if '_static' not in p.parts}
-    for f in toc_files():
+    for f in toc_files(root):
         page = html / f'{f}.html'
         if page not in pages: problems.append(f'{f}: not rendered ({page} missing)'); continue
-        if has_code(f) and pages[page].outputs == 0: problems.append(f'{f}: rendered without any cell output')
+        if has_code(f, root) and pages[page].outputs == 0: problems.append(f'{f}: rendered without any cell output')
+        if pages[page].errors: problems.append(f'{f}: {pages[page].errors} cell(s) rendered with an error (traceback)')
     for path, page in pages.items():
         for ref in page.links + page.images:
             parts = urlsplit(ref)
@@ -64,8 +69,12 @@ def check(html: Path) -> list:
 
 
 if __name__ == '__main__':
-    html = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / '_build' / 'html'
-    problems = check(html)
+    args = sys.argv[1:]
+    root = ROOT
+    if '--root' in args:
+        i = args.index('--root'); root = Path(args[i + 1]).resolve(); del args[i:i + 2]
+    html = Path(args[0]) if args else root / '_build' / 'html'
+    problems = check(html, root)
     for p in problems: print(p)
     n = len(list(html.rglob('*.html')))
     print(f"checked {n} pages: {len(problems)} problems")

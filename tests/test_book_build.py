@@ -1,0 +1,56 @@
+"""The book build never passes a failure off as a good build: a notebook that fails fails the build, and every rerun,
+until it is fixed; the HTML check rejects pages with tracebacks."""
+import importlib.util, json, sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def load_tool(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / 'tools' / f'{name}.py')
+    module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module)
+    return module
+
+
+def tiny_book(path: Path, code: str):
+    "A book with a cover page and one chapter whose only code cell is `code`."
+    (path / '_config.yml').write_text('title: tiny\nexecute:\n  execute_notebooks: force\n  timeout: 120\n'
+                                      'only_build_toc_files: true\nexclude_patterns: ["_build"]\n')
+    (path / '_toc.yml').write_text('format: jb-book\nroot: index\nchapters:\n- file: chapter\n')
+    (path / 'index.md').write_text('# Tiny\n\nA cover.\n')
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell('# Chapter'), nbformat.v4.new_code_cell(code)],
+                                  metadata={'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}})
+    nbformat.write(nb, path / 'chapter.ipynb')
+
+
+@pytest.mark.skipif(not (Path(sys.executable).parent / 'jupyter-book').exists(), reason='jupyter-book is not installed')
+def test_a_failing_chapter_fails_the_build_and_every_rerun_until_fixed(tmp_path):
+    dev = load_tool('dev')
+    dev.BIN = Path(sys.executable).parent
+    tiny_book(tmp_path, "print('before'); 1 / 0")
+    assert dev.build_book(tmp_path) != 0
+    assert dev.build_book(tmp_path) != 0                        # nothing changed: the rerun fails too
+    assert not (tmp_path / '_build' / '.book-passed').exists()
+    tiny_book(tmp_path, "print('fixed')")
+    assert dev.build_book(tmp_path) == 0 and (tmp_path / '_build' / '.book-passed').exists()
+    assert 'fixed' in (tmp_path / '_build' / 'html' / 'chapter.html').read_text()
+
+
+def test_the_html_check_rejects_tracebacks_and_pages_without_outputs(tmp_path):
+    check_html = load_tool('check_html')
+    tiny_book(tmp_path, "print('hello')")
+    html = tmp_path / '_build' / 'html'; html.mkdir(parents=True)
+    (html / 'index.html').write_text('<html><body><p>cover</p></body></html>')
+    good = ('<div class="cell docutils container"><div class="cell_output docutils container">'
+            '<div class="output stream highlight-myst-ansi notranslate"><pre>hello</pre></div></div></div>')
+    (html / 'chapter.html').write_text(f'<html><body>{good}</body></html>')
+    assert check_html.check(html, tmp_path) == []
+    bad = ('<div class="cell_output docutils container"><div class="output traceback highlight-ipythontb notranslate">'
+           '<pre>ZeroDivisionError</pre></div></div>')
+    (html / 'chapter.html').write_text(f'<html><body>{bad}</body></html>')
+    assert any('traceback' in p for p in check_html.check(html, tmp_path))
+    (html / 'chapter.html').write_text('<html><body><p>no outputs</p></body></html>')
+    assert any('without any cell output' in p for p in check_html.check(html, tmp_path))
