@@ -38,7 +38,8 @@ def parse(path: Path) -> Page:
 
 def toc_files(root: Path = ROOT) -> list:
     toc = yaml.safe_load((root / '_toc.yml').read_text())
-    return [toc['root']] + [ch['file'] for part in toc.get('parts', []) for ch in part['chapters']]
+    chapters = toc.get('chapters', []) + [ch for part in toc.get('parts', []) for ch in part['chapters']]
+    return [toc['root']] + [ch['file'] for ch in chapters]
 
 
 def has_code(f: str, root: Path = ROOT) -> bool:
