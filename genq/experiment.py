@@ -25,13 +25,13 @@ from .metrics import class_probs, evaluate, evaluator_split, load_feature_networ
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'MODELS', 'REMEDIES', 'CLEANING_CHECKS', 'SPLIT', 'LOWER_IS_BETTER', 'QUICK_SEEDS', 'FULL_SEEDS',
-           'STUDIES', 'COVER', 'PROTOCOL', 'settings', 'grid', 'study_sets', 'noise_transition', 'label_probs',
-           'remedied', 'label_accuracy', 'repeated_share', 'synthetic_set', 'downstream_accuracy', 'samples', 'mix_kl',
-           'same_rows', 'designated', 'new_model', 'dirty_set', 'score', 'run_with_model', 'run', 'code_fingerprint',
-           'run_key', 'cache_dir', 'run_grid', 'model_for', 'controls', 'plot_dose', 'bootstrap_mean', 'recovery',
-           'study_dataset', 'study', 'stacked_mnist', 'study_results', 'cover_table', 'plot_cover', 'cover_markdown',
-           'git_commit', 'provenance', 'save_results', 'load_results', 'result_status', 'full_scale_note',
-           'results_dir']
+           'STUDIES', 'COVER', 'PROTOCOL_1_DOSES', 'PROTOCOL', 'settings', 'grid', 'study_sets', 'noise_transition',
+           'label_probs', 'remedied', 'label_accuracy', 'repeated_share', 'synthetic_set', 'downstream_accuracy',
+           'samples', 'mix_kl', 'same_rows', 'designated', 'new_model', 'dirty_set', 'score', 'run_with_model', 'run',
+           'code_fingerprint', 'run_key', 'cache_dir', 'run_grid', 'model_for', 'controls', 'plot_dose',
+           'bootstrap_mean', 'recovery', 'study_dataset', 'study', 'stacked_mnist', 'study_results', 'shipped_doses',
+           'cover_table', 'plot_cover', 'cover_markdown', 'git_commit', 'provenance', 'save_results', 'load_results',
+           'result_status', 'full_scale_note', 'results_dir']
 
 # %% ../nbs/10_experiment.ipynb #9c48ad58
 DEFAULTS = dict(dataset='mnist5k', model='gan', conditional=False, width=32, defect='none', rate=0., defect_args={},
@@ -266,7 +266,7 @@ def controls(dataset: str = 'mnist5k', seed: int = 0, downstream: bool = False) 
     "The two controls of a study on `dataset`, scored as runs are: `real vs real` (fresh real images) and `memorizer`."
     return _controls(dataset, seed, downstream).copy()
 
-# %% ../nbs/10_experiment.ipynb #46e14845
+# %% ../nbs/10_experiment.ipynb #14977171
 LOWER_IS_BETTER = ('fid', 'kid', 'mode_kl', 'train_mix_kl', 'copy_rate', 'repeated_share')
 
 def plot_dose(df: pd.DataFrame, metric: str, x: str = 'rate', by: str = 'remedy', ax=None, title: str | None = None,
@@ -305,6 +305,7 @@ def _verdict(n: int, measurable: bool, remedy: str, rebuilt: bool, share: tuple)
     if not measurable: return 'no measurable loss'
     if remedy == 'none': return 'loss measured'
     if rebuilt: return 'rebuilds the clean set'
+    if share[2] < 0: return f'makes it worse ({share[0]:.0%})' if share[0] > -2 else 'makes it worse, by more than twice the loss'
     return f'recovers {share[0]:.0%} [{share[1]:.0%}, {share[2]:.0%}]'
 
 def recovery(df: pd.DataFrame, metric: str, rate: float, by: str = 'remedy', clean_rate: float = 0., x: str = 'rate',
@@ -335,7 +336,7 @@ def recovery(df: pd.DataFrame, metric: str, rate: float, by: str = 'remedy', cle
                    'rebuilt_clean': built, 'verdict': _verdict(len(seeds), measurable, r, built, share)}
     return pd.DataFrame(rows).T.rename_axis(by)
 
-# %% ../nbs/10_experiment.ipynb #9a0df4e4
+# %% ../nbs/10_experiment.ipynb #2645b04d
 def _runs(base: dict, seeds: list, **axes) -> list[dict]: return grid(base, seed=seeds, **axes)
 
 QUICK_SEEDS, FULL_SEEDS = [0, 1], [0, 1, 2, 3, 4]
@@ -367,12 +368,12 @@ def _outliers(seeds, steps):
 
 def _imbalance(seeds, steps):
     base = dict(defect='long_tail', steps=steps)
-    return (_runs(base, seeds, rate=by_scale([1., 100.], [1., 10., 100.]), remedy=['none'])
-            + _runs(base, seeds, rate=by_scale([100.], [10., 100.]), remedy=by_scale(['balanced', 'smote'], ['balanced', 'oversample', 'smote'])))
+    return (_runs(base, seeds, rate=by_scale([1., 20.], [1., 5., 20., 50.]), remedy=['none'])
+            + _runs(base, seeds, rate=by_scale([20.], [20., 50.]), remedy=by_scale(['balanced', 'smote'], ['balanced', 'oversample', 'smote'])))
 
 def _limited_data(seeds, steps):
     return _runs(dict(defect='scarcity', steps=by_scale(steps, 4 * steps)), seeds,
-                 rate=by_scale([1., 0.1], [1., 0.5, 0.25, 0.1, 0.05]), remedy=['none', 'diffaugment'])
+                 rate=by_scale([1., 0.2], [1., 0.5, 0.2, 0.1, 0.05]), remedy=['none', 'diffaugment'])
 
 def _synthetic_data(seeds, steps):
     base = dict(conditional=True, defect='label_noise', downstream=True, steps=steps)
@@ -405,15 +406,24 @@ def study_results(name: str, cache=None, device=None, progress: bool = False) ->
 
 # The cover result: each study's headline metric, at a realistic dose (a value of column x), against its clean value.
 COVER = dict(label_noise=('label_accuracy', 'rate', 0.5, 0.), duplicates=('repeated_share', 'copies', 100, 0),
-             outliers=('fid', 'rate', 0.2, 0.), imbalance=('mode_kl', 'rate', 100., 1.),
-             limited_data=('fid', 'rate', 0.1, 1.), synthetic_data=('downstream_accuracy', 'rate', 0.5, 0.))
+             outliers=('fid', 'rate', 0.2, 0.), imbalance=('mode_kl', 'rate', 20., 1.),
+             limited_data=('fid', 'rate', 0.2, 1.), synthetic_data=('downstream_accuracy', 'rate', 0.5, 0.))
 
-def cover_table(frames: dict) -> pd.DataFrame:
+# The first protocol's grids had no runs at today's dose for two studies; its shipped files are read at the doses it ran.
+PROTOCOL_1_DOSES = dict(imbalance=100., limited_data=0.1)
+
+def shipped_doses(provenances: dict) -> dict:
+    "The doses to read shipped results at (name → provenance → dose), where a file's protocol ran other doses than `COVER`'s."
+    return {n: d for n, d in PROTOCOL_1_DOSES.items() if n in provenances and provenances[n].get('protocol', 1) == 1}
+
+def cover_table(frames: dict, doses: dict | None = None) -> pd.DataFrame:
     """Per study in `frames` (name → rows): the metric clean and dirty, the loss with its interval, the remedy that moves
-    the metric furthest the right way, its value, the share it recovers (with interval) and the verdict (`recovery`)."""
+    the metric furthest the right way, its value, the share it recovers (with interval) and the verdict (`recovery`).
+    `doses` (name → dose) replaces `COVER`'s dose for rows run on another grid."""
     out = {}
     for name, df in frames.items():
         metric, x, dose, clean_dose = COVER[name]
+        dose = (doses or {}).get(name, dose)
         if name == 'outliers': df = df[df.defect.isin(['outliers'])]
         r = recovery(df, metric, dose, clean_rate=clean_dose, x=x)
         sign = -1 if metric in LOWER_IS_BETTER else 1

@@ -115,6 +115,9 @@ def test_recovery_is_paired_with_intervals_and_claims_only_measurable_losses():
     assert r.recovered['clean'] == pytest.approx(1.5 / 2.0) and r.recovered_lo['clean'] <= 0.75 <= r.recovered_hi['clean']
     assert r.recovered['other'] == pytest.approx((3.04 - 4) / 2.0) and r.verdict['clean'].startswith('recovers 75%')
     assert r.change['clean'] == pytest.approx(-1.5) and r.change_hi['clean'] < 0
+    assert r.verdict['other'] == 'makes it worse (-48%)'
+    much_worse = E.recovery(_study([1, 1.1, 0.9], [1.2, 1.3, 1.1], {'aug': [3, 3.5, 2.5]}), 'fid', rate=0.3)
+    assert much_worse.verdict['aug'] == 'makes it worse, by more than twice the loss'
     assert (r.seeds == 5).all()
     # pairing: a shift shared by the seeds' clean and dirty runs does not widen the loss's interval
     shared = _study([1, 5, 9, 2, 7], [3, 7, 11, 4, 9], {'clean': [1, 5, 9, 2, 7]})
