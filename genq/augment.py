@@ -42,7 +42,7 @@ def augmented(ds: ImageSet, transform, copies: int = 1, seed: int = 0) -> ImageS
     return append_rows(ds, augment_images(ds.x.cpu()[src], transform, seed), None if ds.y is None else ds.y.cpu()[src],
                        'augmented_from', ds.ids.cpu()[src].tolist(), name=f'{ds.name}+augmented')
 
-# %% ../nbs/08_augment.ipynb #36cf3bb0
+# %% ../nbs/08_augment.ipynb #76fa2bc0
 def _rand(x: Tensor, *shape) -> Tensor:
     "Uniform [0, 1) numbers, one per image, shaped to broadcast against `x`."
     return torch.rand(len(x), *shape, device=x.device, dtype=x.dtype)
@@ -83,11 +83,14 @@ POLICIES = {'color': (brightness, saturation, contrast), 'translation': (transla
 class DiffAugment:
     "Differentiable augmentation (Zhao et al., 2020): `DiffAugment('color,translation,cutout')(x)`; pass it to train_gan."
     def __init__(self, policy: str = 'color,translation,cutout'):
+        if not isinstance(policy, str): raise TypeError(f"policy should be a comma-separated string such as 'color,translation'. Got {policy!r}.")
         self.policy = [p.strip() for p in policy.split(',') if p.strip()]
         unknown = [p for p in self.policy if p not in POLICIES]
         if unknown: raise ValueError(f"Unknown DiffAugment policy {unknown[0]!r}. Choose from: {', '.join(POLICIES)}.")
 
     def __call__(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor) or x.ndim != 4: raise ValueError(
+            f"DiffAugment takes a batch of images, N×C×H×W. Got {f'shape {tuple(x.shape)}' if isinstance(x, Tensor) else type(x).__name__}.")
         for p in self.policy:
             for f in POLICIES[p]: x = f(x)
         return x

@@ -14,9 +14,10 @@ from torch import Tensor
 
 # %% auto #0
 __all__ = ['MISSING', 'DIGIT_CLASSES', 'FASHION_DIRS', 'FASHION_SHA256', 'FASHION_CLASSES', 'DATASETS', 'quick_mode', 'by_scale',
-           'default_device', 'check_images', 'check_labels', 'to_unit_range', 'ImageSet', 'append_rows', 'digits',
-           'mnist5k', 'ring', 'grid', 'image_grid', 'show', 'plot_class_counts', 'DatasetUnavailableError', 'mnist',
-           'cifar10', 'read_idx', 'fashion_mnist', 'load', 'from_folder']
+           'default_device', 'check_images', 'check_labels', 'to_unit_range', 'check_int', 'check_number', 'check_set',
+           'check_choice', 'ImageSet', 'append_rows', 'digits', 'mnist5k', 'ring', 'grid', 'image_grid', 'show',
+           'plot_class_counts', 'DatasetUnavailableError', 'mnist', 'cifar10', 'read_idx', 'fashion_mnist', 'load',
+           'from_folder']
 
 # %% ../nbs/01_data.ipynb #5dc367b6
 def quick_mode() -> bool:
@@ -35,7 +36,7 @@ def default_device() -> torch.device:
     "The GPU when there is one, else the CPU."
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
-# %% ../nbs/01_data.ipynb #c3983800
+# %% ../nbs/01_data.ipynb #710b72ea
 MISSING = -1  # the label of an image whose label is missing
 
 def _rows(mask: Tensor, most: int = 5) -> str:
@@ -63,11 +64,11 @@ def check_images(x, allow_nan: bool = False) -> Tensor:
         f"x should have values in [-1, 1]. Got values from {lo:.4g} to {hi:.4g}; rescale it with to_unit_range(x, lo, hi).")
     return x
 
-def check_labels(y, n: int, num_classes: int | None = None) -> Tensor:
-    "Return `y` as a long tensor of `n` labels in 0..num_classes-1 (or `MISSING`), else raise `ValueError`."
+def check_labels(y, n: int, num_classes: int | None = None, name: str = 'y') -> Tensor:
+    "Return `y` as a long tensor of `n` labels in 0..num_classes-1 (or `MISSING`), else raise `ValueError` naming `name`."
     if not isinstance(y, Tensor): y = torch.as_tensor(np.asarray(y))
-    if y.ndim != 1 or len(y) != n: raise ValueError(f"y should hold one label per image, {n} in all. Got shape {tuple(y.shape)}.")
-    if y.is_floating_point() or y.dtype == torch.bool: raise ValueError(f"y should hold integer class indices. Got {y.dtype}.")
+    if y.ndim != 1 or len(y) != n: raise ValueError(f"{name} should hold one label per image, {n} in all. Got shape {tuple(y.shape)}.")
+    if y.is_floating_point() or y.dtype == torch.bool: raise ValueError(f"{name} should hold integer class indices. Got {y.dtype}.")
     y = y.long()
     top = num_classes if num_classes is not None else (int(y.max()) + 1 if n else 0)
     bad = (y < MISSING) | (y >= top)
@@ -80,7 +81,45 @@ def to_unit_range(x, lo: float = 0., hi: float = 255.) -> Tensor:
     if hi <= lo: raise ValueError(f"hi should be greater than lo. Got lo={lo}, hi={hi}.")
     return (torch.as_tensor(np.asarray(x) if not isinstance(x, Tensor) else x, dtype=torch.float32) - lo) / (hi - lo) * 2 - 1
 
-# %% ../nbs/01_data.ipynb #8aa55881
+# %% ../nbs/01_data.ipynb #ceaf8c09
+def _interval(lo, hi, lo_open: bool = False, hi_open: bool = False) -> str:
+    "What a value in the range from `lo` to `hi` should do, in words: 'be at least 1', 'lie in [0, 1)'..."
+    if hi is None: return f"be {'greater than' if lo_open else 'at least'} {lo}"
+    if lo is None: return f"be {'less than' if hi_open else 'at most'} {hi}"
+    return f"lie in {'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}"
+
+def check_int(value, name: str, lo: int | None = None, hi: int | None = None) -> int:
+    "Return `value` as an int if it is a whole number (not a bool) in [lo, hi], else a `TypeError`/`ValueError` naming `name`."
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} should be a whole number (int). Got {value!r} of type {type(value).__name__}.")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ValueError(f"{name} should {_interval(lo, hi)}. Got {value}.")
+    return int(value)
+
+def check_number(value, name: str, lo: float | None = None, hi: float | None = None, lo_open: bool = False,
+                 hi_open: bool = False) -> float:
+    "Return `value` as a float if it is a real number in the interval from `lo` to `hi` (open where said), else an error naming `name`."
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} should be a number. Got {value!r} of type {type(value).__name__}.")
+    v = float(value)
+    below = lo is not None and (v <= lo if lo_open else v < lo)
+    above = hi is not None and (v >= hi if hi_open else v > hi)
+    if v != v or below or above: raise ValueError(f"{name} should {_interval(lo, hi, lo_open, hi_open)}. Got {value}.")
+    return v
+
+def check_set(ds, name: str = 'ds'):
+    "Return `ds` if it is an `ImageSet`, else a `TypeError` naming `name` and how to make one."
+    if not isinstance(ds, ImageSet): raise TypeError(
+        f"{name} should be an ImageSet (ImageSet(x, y), or from_folder(path) for a folder of images). Got {type(ds).__name__}.")
+    return ds
+
+def check_choice(value, name: str, choices) -> str:
+    "Return `value` if it is one of `choices`, else a `ValueError` naming `name` and listing them."
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} should be one of {', '.join(map(repr, choices))}. Got {value!r}.")
+    return value
+
+# %% ../nbs/01_data.ipynb #16ea2915
 @dataclass(frozen=True, eq=False)
 class ImageSet(torch.utils.data.Dataset):
     "Images in [-1, 1] with labels, class names and the rows' ids in their source; never changed in place."
@@ -125,7 +164,7 @@ def _default_classes(y: Tensor | None) -> tuple:
     if y is None or not (y >= 0).any(): return ()
     return tuple(str(i) for i in range(int(y.max()) + 1))
 
-# %% ../nbs/01_data.ipynb #348b4c01
+# %% ../nbs/01_data.ipynb #14d89baf
 def _index(idx, n: int, device) -> Tensor:
     "Row indices from a boolean mask of length `n` or from integer positions."
     idx = torch.as_tensor(idx, device=device)
@@ -162,7 +201,7 @@ def append_rows(ds: ImageSet, x: Tensor, y: Tensor | None, key: str, sources: li
     return ds.replace(x=cat(ds.x, x), y=None if ds.y is None else cat(ds.y, y), ids=cat(ds.ids, ids), meta=meta,
                       name=name or ds.name, allow_nan=ds.allow_nan or bool(torch.isnan(x).any()))
 
-# %% ../nbs/01_data.ipynb #c53c9e6d
+# %% ../nbs/01_data.ipynb #59eecff7
 def _split(self, frac: float = 0.5, seed: int = 0, stratify: bool = True) -> tuple[ImageSet, ImageSet]:
     "Two disjoint sets, the first with `frac` of the rows (of each class when `stratify`)."
     if not 0 < frac < 1: raise ValueError(f"frac should lie strictly between 0 and 1. Got {frac}.")
@@ -177,7 +216,7 @@ def _split(self, frac: float = 0.5, seed: int = 0, stratify: bool = True) -> tup
 
 ImageSet.split = _split
 
-# %% ../nbs/01_data.ipynb #ba45b0d5
+# %% ../nbs/01_data.ipynb #3615dff3
 def _batches(self, batch_size: int, seed: int | None = None, shuffle: bool = True, drop_last: bool = False):
     "Yield `(x, y)` batches (y None when unlabelled), drawn by index on the set's device."
     if batch_size < 1: raise ValueError(f"batch_size should be at least 1. Got {batch_size}.")
@@ -195,7 +234,7 @@ def _batches(self, batch_size: int, seed: int | None = None, shuffle: bool = Tru
 
 ImageSet.batches = _batches
 
-# %% ../nbs/01_data.ipynb #f57f9323
+# %% ../nbs/01_data.ipynb #8ad7babe
 DIGIT_CLASSES = tuple('0123456789')
 
 @functools.lru_cache(maxsize=None)
@@ -220,7 +259,7 @@ def mnist5k() -> ImageSet:
     x, y = _mnist5k_arrays()
     return ImageSet(to_unit_range(x, 0, 255), torch.tensor(y), classes=DIGIT_CLASSES, name='mnist5k')
 
-# %% ../nbs/01_data.ipynb #2b975d09
+# %% ../nbs/01_data.ipynb #d90187b9
 def _mixture(centers: Tensor, n: int, std: float, seed: int, name: str) -> ImageSet:
     "`n` points, about equally many from Gaussians at `centers` (K×2), as 2×1×1 images labelled by mode."
     if n < 1: raise ValueError(f"n should be at least 1. Got {n}.")
@@ -239,7 +278,7 @@ def grid(n: int = 2500, side: int = 5, spacing: float = 0.4, std: float = 0.01, 
     axis = (torch.arange(side) - (side - 1) / 2) * spacing
     return _mixture(torch.cartesian_prod(axis, axis), n, std, seed, f'grid{side * side}')
 
-# %% ../nbs/01_data.ipynb #bc6dd83e
+# %% ../nbs/01_data.ipynb #23ff0b55
 def image_grid(x: Tensor, nrow: int = 10, frames=None) -> np.ndarray:
     "Images in [-1, 1] tiled into one H×W×C array in [0, 1] for `imshow`; NaN (missing) pixels become red."
     from torchvision.utils import make_grid
@@ -289,7 +328,7 @@ def plot_class_counts(ds: ImageSet, ax=None, title: str | None = None):
     ax.set_ylabel('images'); ax.set_title(title if title is not None else f'{ds.name}: images per class')
     return ax
 
-# %% ../nbs/01_data.ipynb #f472faa1
+# %% ../nbs/01_data.ipynb #87f93ca5
 class DatasetUnavailableError(RuntimeError):
     "A dataset that is neither on disk nor downloadable from here."
 
@@ -327,7 +366,7 @@ def cifar10(root='data', train: bool = True, download: bool = False) -> ImageSet
     "CIFAR-10 (50,000 or 10,000 32×32 colour images, 10 classes) through torchvision."
     return _torchvision('cifar10', root, train, download)
 
-# %% ../nbs/01_data.ipynb #ccb1354a
+# %% ../nbs/01_data.ipynb #0f3ee43d
 FASHION_DIRS = (Path('/usr/share/datasets/fashion-mnist'),)
 FASHION_SHA256 = {  # of the decompressed IDX files
     'train-images-idx3-ubyte': 'c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888',
@@ -371,7 +410,7 @@ def fashion_mnist(root='data', train: bool = True, download: bool = False) -> Im
     return ImageSet(to_unit_range(torch.from_numpy(x.copy())[:, None]), torch.from_numpy(y.astype(np.int64)),
                     classes=FASHION_CLASSES, name=f"fashion_mnist-{'train' if train else 'test'}")
 
-# %% ../nbs/01_data.ipynb #79e4a6d9
+# %% ../nbs/01_data.ipynb #2acd7b29
 DATASETS = dict(digits=digits, mnist5k=mnist5k, ring=ring, grid=grid,
                 mnist=mnist, fashion_mnist=fashion_mnist, cifar10=cifar10)
 
@@ -380,7 +419,7 @@ def load(name: str, **kwargs) -> ImageSet:
     if name not in DATASETS: raise ValueError(f"Unknown dataset {name!r}. Choose one of: {', '.join(DATASETS)}.")
     return DATASETS[name](**kwargs)
 
-# %% ../nbs/01_data.ipynb #16636474
+# %% ../nbs/01_data.ipynb #2090692f
 def _read_image(path: Path, size: int, channels: int) -> np.ndarray:
     "One image file as a C×size×size float array of 0..255 values."
     from PIL import Image

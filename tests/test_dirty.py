@@ -91,7 +91,7 @@ def test_audit_edge_cases(ds):
     assert unchanged(holes, before) and r.table.is_missing_issue.sum() == round(0.1 * len(ds))
     assert list(r.table.id) == holes.ids.tolist()
     with pytest.raises(ValueError, match='Choose from: missing'): A.audit(ds, checks=('typos',))
-    with pytest.raises(ValueError, match='needs an ImageSet'): A.audit(ds.x)
+    with pytest.raises(TypeError, match='ds should be an ImageSet'): A.audit(ds.x)
 
 
 def test_out_of_fold_probabilities_repeat_with_a_seed(ds):

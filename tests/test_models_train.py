@@ -65,8 +65,8 @@ def test_bad_model_requests():
     with pytest.raises(ValueError, match='unconditional'): gan((1, 8, 8)).sample(3, labels=1)
     with pytest.raises(ValueError, match='give the labels'): gan((1, 8, 8), classes=10).D(torch.zeros(2, 1, 8, 8))
     with pytest.raises(ValueError, match='missing'): vae((1, 8, 8), classes=10).loss(torch.zeros(2, 1, 8, 8), torch.tensor([0, -1]))
-    with pytest.raises(ValueError, match=r'shape \(4,\)'): sample_labels(torch.tensor([1, 2]), 4, 10, 'cpu')
-    with pytest.raises(ValueError, match="'projection' or 'concat'"): gan((1, 8, 8), classes=10, cond='film')
+    with pytest.raises(ValueError, match=r'one label per image, 4 in all. Got shape \(2,\)'): sample_labels(torch.tensor([1, 2]), 4, 10, 'cpu')
+    with pytest.raises(ValueError, match="cond should be one of 'projection', 'concat'"): gan((1, 8, 8), classes=10, cond='film')
     with pytest.raises(ValueError, match='beta'): VAE((1, 8, 8), beta=-1)
 
 
@@ -115,7 +115,7 @@ def test_training_refuses_bad_data_and_keeps_input(small):
     with pytest.raises(ValueError, match='missing labels'):
         train_gan(gan(small.shape, classes=10), ImageSet(small.x, y), steps=1, progress=False)
     with pytest.raises(ValueError, match='shape'): train_gan(gan((1, 28, 28)), small, steps=1, progress=False)
-    with pytest.raises(ValueError, match='between 1 and'): train_gan(gan(small.shape), small, steps=1, batch_size=0, progress=False)
+    with pytest.raises(ValueError, match='batch_size should be between 1 and'): train_gan(gan(small.shape), small, steps=1, batch_size=0, progress=False)
     before = small.x.clone()
     model, _ = train_gan(gan(small.shape, width=8), small, steps=3, batch_size=32, progress=False)
     assert torch.equal(small.x, before) and not model.training
