@@ -32,9 +32,13 @@ def check_policy(policy: dict | None) -> dict:
             raise ValueError(f"{issue} can be handled by {', '.join(ALLOWED[issue])}. Got {action!r}.")
     return policy
 
-# %% ../nbs/04_clean.ipynb #c0588c4f
+# %% ../nbs/04_clean.ipynb #07476d02
 PLAN_FORMAT = 1                    # the version of the plan file's layout, written by `save` and checked by `load`
 PLAN_COLUMNS = dict(id=int, drop=bool, relabel_to=int, impute=bool, reason=str)
+
+def _native(row: dict) -> dict:
+    "A row's values as plain Python (NumPy scalars from a table become int, bool, str)."
+    return {k: v.item() if hasattr(v, 'item') else v for k, v in row.items()}
 
 def _is(value, kind) -> bool:
     return isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
@@ -47,7 +51,7 @@ def plan_rows(records, where: str = 'the plan') -> pd.DataFrame:
     for i, r in enumerate(records):
         if not isinstance(r, dict) or set(r) != set(PLAN_COLUMNS): raise ValueError(
             f"{where}: row {i} should have exactly the keys {', '.join(PLAN_COLUMNS)}. Got {sorted(r) if isinstance(r, dict) else r!r}.")
-        r = {k: v.item() if hasattr(v, 'item') else v for k, v in r.items()}        # NumPy scalars from a table
+        r = _native(r)
         bad = next((k for k, kind in PLAN_COLUMNS.items() if not _is(r[k], kind)), None)
         if bad: raise ValueError(f"{where}: row {i} has {bad}={r[bad]!r}, a {type(r[bad]).__name__}; it should be a "
                                  f"{PLAN_COLUMNS[bad].__name__} (true/false for drop and impute, whole numbers for id and relabel_to).")
@@ -72,7 +76,7 @@ class CleaningPlan:
         path = Path(path)
         rows = plan_rows(self.rows, 'the plan')
         path.write_text(json.dumps(dict(format=PLAN_FORMAT, source=self.source, policy=self.policy,
-                                        rows=[{k: v.item() if hasattr(v, 'item') else v for k, v in r.items()} for r in rows.to_dict('records')]), indent=1))
+                                        rows=[_native(r) for r in rows.to_dict('records')]), indent=1))
         return path
 
     @classmethod

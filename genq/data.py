@@ -15,9 +15,9 @@ from torch import Tensor
 # %% auto #0
 __all__ = ['MISSING', 'DIGIT_CLASSES', 'FASHION_DIRS', 'FASHION_SHA256', 'FASHION_CLASSES', 'DATASETS', 'quick_mode', 'by_scale',
            'default_device', 'check_images', 'check_labels', 'to_unit_range', 'check_int', 'check_number', 'check_set',
-           'check_choice', 'ImageSet', 'append_rows', 'digits', 'mnist5k', 'ring', 'grid', 'image_grid', 'show',
-           'plot_class_counts', 'DatasetUnavailableError', 'mnist', 'cifar10', 'read_idx', 'fashion_mnist', 'load',
-           'from_folder']
+           'check_choice', 'seeded_generator', 'ImageSet', 'append_rows', 'digits', 'mnist5k', 'ring', 'grid',
+           'image_grid', 'show', 'plot_class_counts', 'DatasetUnavailableError', 'mnist', 'cifar10', 'read_idx',
+           'fashion_mnist', 'load', 'from_folder']
 
 # %% ../nbs/01_data.ipynb #5dc367b6
 def quick_mode() -> bool:
@@ -81,7 +81,7 @@ def to_unit_range(x, lo: float = 0., hi: float = 255.) -> Tensor:
     if hi <= lo: raise ValueError(f"hi should be greater than lo. Got lo={lo}, hi={hi}.")
     return (torch.as_tensor(np.asarray(x) if not isinstance(x, Tensor) else x, dtype=torch.float32) - lo) / (hi - lo) * 2 - 1
 
-# %% ../nbs/01_data.ipynb #ceaf8c09
+# %% ../nbs/01_data.ipynb #a1e29ae6
 def _interval(lo, hi, lo_open: bool = False, hi_open: bool = False) -> str:
     "What a value in the range from `lo` to `hi` should do, in words: 'be at least 1', 'lie in [0, 1)'..."
     if hi is None: return f"be {'greater than' if lo_open else 'at least'} {lo}"
@@ -118,6 +118,10 @@ def check_choice(value, name: str, choices) -> str:
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} should be one of {', '.join(map(repr, choices))}. Got {value!r}.")
     return value
+
+def seeded_generator(seed: int) -> torch.Generator:
+    "A CPU random generator seeded with `seed`, after checking that it is a whole number."
+    return torch.Generator().manual_seed(check_int(seed, 'seed'))
 
 # %% ../nbs/01_data.ipynb #16ea2915
 @dataclass(frozen=True, eq=False)
