@@ -38,7 +38,8 @@ def main(rates) -> dict:
     from sklearn.model_selection import cross_val_predict, StratifiedKFold
     from genq.data import mnist5k
     from genq.corrupt import label_noise
-    from genq.audit import out_of_fold_probs, find_label_issues as genq_issues
+    from genq.audit import prune_by_noise_rate as genq_issues
+    from genq.classifier import out_of_fold_probs
     ds = mnist5k()
     result = dict(bench='audit', dataset=ds.name, n=len(ds), cpu_threads=torch.get_num_threads(),
                   python=platform.python_version(), torch=torch.__version__)

@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from genq import audit as A, augment as G, clean as C, corrupt as K, data as D, metrics as M, models as Mo
+from genq import audit as A, augment as G, classifier as L, clean as C, corrupt as K, data as D, metrics as M, models as Mo
 from genq import resample as R, train as T
 
 
@@ -55,7 +55,7 @@ AUDIT = [
     (lambda d: A.audit(d, reference=d.x), TypeError, 'reference should be an ImageSet'),
     (lambda d: A.audit(d, checks=['label'], probs=torch.rand(len(d), 3)), ValueError, 'probs should hold one row of 10'),
     (lambda d: A.audit(d, checks=['label'], probs=torch.rand(len(d), 10) * 5), ValueError, 'probs should be probabilities'),
-    (lambda d: A.out_of_fold_probs(d, folds=0), ValueError, 'folds should be at least 2'),
+    (lambda d: L.out_of_fold_probs(d, folds=0), ValueError, 'folds should be at least 2'),
 ]
 
 RESAMPLE = [

@@ -54,3 +54,47 @@ def test_the_html_check_rejects_tracebacks_and_pages_without_outputs(tmp_path):
     assert any('traceback' in p for p in check_html.check(html, tmp_path))
     (html / 'chapter.html').write_text('<html><body><p>no outputs</p></body></html>')
     assert any('without any cell output' in p for p in check_html.check(html, tmp_path))
+
+
+def test_the_html_check_counts_the_cells_with_outputs(tmp_path):
+    "A page must show every visible cell that has outputs in the executed notebook it was rendered from."
+    check_html = load_tool('check_html')
+    tiny_book(tmp_path, "print('hello')")
+    nb = nbformat.read(tmp_path / 'chapter.ipynb', as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("print('again')"))
+    for c in nb.cells[1:]: c.outputs = [nbformat.v4.new_output('stream', name='stdout', text='x\n')]
+    nbformat.write(nb, tmp_path / 'chapter.ipynb')
+    html = tmp_path / '_build' / 'html'; html.mkdir(parents=True)
+    (html / 'index.html').write_text('<html><body><p>cover</p></body></html>')
+    one = '<div class="cell_output docutils container"><pre>x</pre></div>'
+    (html / 'chapter.html').write_text(f'<html><body>{one}</body></html>')
+    assert any('1 of the 2 cells with outputs rendered' in p for p in check_html.check(html, tmp_path))
+    (html / 'chapter.html').write_text(f'<html><body>{one}{one}</body></html>')
+    assert check_html.check(html, tmp_path) == []
+
+
+def test_the_notebook_tests_keep_what_they_executed_for_the_book(tmp_path):
+    """nbs/conftest.py writes each notebook that passed, with its outputs and a fingerprint, and nothing for one that
+    failed; a change to the package makes the copy stale."""
+    import shutil, subprocess
+    pytest.importorskip('nbval')
+    (tmp_path / 'tools').mkdir(); (tmp_path / 'nbs').mkdir(); (tmp_path / 'genq').mkdir()
+    shutil.copy(ROOT / 'tools' / 'executed.py', tmp_path / 'tools')
+    shutil.copy(ROOT / 'nbs' / 'conftest.py', tmp_path / 'nbs')
+    (tmp_path / 'genq' / 'code.py').write_text('x = 1\n')
+    kernel = {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}}
+    for name, code in [('good', "print('hello')"), ('bad', "1 / 0")]:
+        cells = [nbformat.v4.new_markdown_cell('# A'), nbformat.v4.new_code_cell('x = 6 * 7'), nbformat.v4.new_code_cell(code)]
+        nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata=kernel), tmp_path / 'nbs' / f'{name}.ipynb')
+    run = subprocess.run([sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider', '-p', 'no:xdist', '--nbval-lax',
+                          '--nbval-current-env', 'nbs'], cwd=tmp_path, capture_output=True, text=True)
+    assert run.returncode == 1 and 'seconds per notebook' in run.stdout, run.stdout[-2000:]
+    spec = importlib.util.spec_from_file_location('executed_copy', tmp_path / 'tools' / 'executed.py')
+    executed = importlib.util.module_from_spec(spec); spec.loader.exec_module(executed)
+    good, bad = tmp_path / 'nbs' / 'good.ipynb', tmp_path / 'nbs' / 'bad.ipynb'
+    assert not executed.executed_path(bad, tmp_path).exists()
+    copy = nbformat.read(executed.executed_path(good, tmp_path), as_version=4)
+    assert copy.cells[2].outputs[0].text == 'hello\n' and copy.cells[2].execution_count == 2
+    assert executed.is_current(good, root=tmp_path)
+    (tmp_path / 'genq' / 'code.py').write_text('x = 2\n')
+    assert not executed.is_current(good, root=tmp_path)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from genq import audit as A, clean as C, corrupt as K
+from genq import audit as A, classifier as L, clean as C, corrupt as K
 from genq.data import ImageSet, MISSING, digits
 
 
@@ -96,9 +96,9 @@ def test_audit_edge_cases(ds):
 
 def test_out_of_fold_probabilities_repeat_with_a_seed(ds):
     small = ds.subset(range(400))
-    a = A.out_of_fold_probs(small, folds=2, epochs=1, width=8, seed=1)
+    a = L.out_of_fold_probs(small, folds=2, epochs=1, width=8, seed=1)
     torch.rand(3)  # the caller's random state must not matter
-    assert torch.equal(a, A.out_of_fold_probs(small, folds=2, epochs=1, width=8, seed=1))
+    assert torch.equal(a, L.out_of_fold_probs(small, folds=2, epochs=1, width=8, seed=1))
     assert torch.allclose(a.sum(1), torch.ones(len(small)))
 
 
@@ -117,7 +117,7 @@ def test_confident_learning_agrees_with_cleanlab():
     cleanlab = pytest.importorskip('cleanlab.filter', reason='cleanlab is not installed')
     for seed, rate in [(0, 0.1), (1, 0.3)]:
         probs, given, truth = synthetic_probs(rate=rate, seed=seed)
-        ours = A.find_label_issues(probs, given).numpy()
+        ours = A.prune_by_noise_rate(probs, given).numpy()
         theirs = cleanlab.find_label_issues(given.numpy(), probs.numpy())
         jaccard = (ours & theirs).sum() / (ours | theirs).sum()
         assert jaccard > 0.95, f"genq and cleanlab flag different rows (Jaccard {jaccard:.3f})"
@@ -131,9 +131,9 @@ def test_confident_joint_counts_confident_examples():
     # thresholds: class 0 = mean(.9, .8) = .85; class 1 = mean(.8, .3) = .55
     assert A.confident_joint(probs, given).tolist() == [[1, 0], [0, 1]]
     # thresholds: class 0 = .9, class 1 = (.9 + .05 + .8) / 3; row 3 (labelled 1) is confidently a 0, and the largest-margin one
-    flags = A.find_label_issues(torch.tensor([[.9, .1], [.9, .1], [.1, .9], [.95, .05], [.2, .8]]), torch.tensor([0, 0, 1, 1, 1]))
+    flags = A.prune_by_noise_rate(torch.tensor([[.9, .1], [.9, .1], [.1, .9], [.95, .05], [.2, .8]]), torch.tensor([0, 0, 1, 1, 1]))
     assert flags.tolist() == [False, False, False, True, False]
-    assert not A.find_label_issues(probs, torch.tensor([0, MISSING, 1, 1]))[1]
+    assert not A.prune_by_noise_rate(probs, torch.tensor([0, MISSING, 1, 1]))[1]
 
 
 # ---- clean -----------------------------------------------------------------------------------------------------------
@@ -192,10 +192,11 @@ def test_audit_works_on_a_folder_of_images(tmp_path):
 
 
 def test_explorer_outcomes_and_frames(ds):
-    "audit_defect's flags against its truth; show_flags frames each shown row by its outcome, a fair share of each."
+    "defect_flags against the injected truth; show_flags frames each shown row by its outcome, a fair share of each."
     import matplotlib; matplotlib.use('Agg')
     from genq.data import image_grid
-    dirty, truth, flags = A.audit_defect(ds, 'duplicates', 0.1, seed=1)
+    dirty, truth = K.corrupt(ds, 'duplicates', 0.1, seed=1)
+    flags = A.defect_flags(A.audit(dirty, checks=['exact_duplicate'], seed=1), 'duplicates')
     assert len(dirty) == len(truth) == len(flags) and truth.sum() == flags.sum() == round(0.1 * len(ds))
     truth, flags = torch.zeros(40, dtype=torch.bool), torch.zeros(40, dtype=torch.bool)
     truth[:10], flags[5:20] = True, True                        # 5 found, 5 missed, 10 false alarms
@@ -207,4 +208,23 @@ def test_explorer_outcomes_and_frames(ds):
     grid = image_grid(x, nrow=3, frames=[(1., 0, 0)] * 3)
     assert grid.shape == (8 + 2 + 2, 3 * (8 + 2) + 4, 3) and tuple(grid[1, 1]) == (1., 0, 0) and tuple(grid[2, 2]) == (0.5, 0.5, 0.5)
     with pytest.raises(ValueError, match='one RGB colour per image'): image_grid(x, frames=[(1., 0, 0)])
-    with pytest.raises(ValueError, match='audit_defect explores'): A.audit_defect(ds, 'scarcity', 0.5)
+    with pytest.raises(ValueError, match='no check looks for'): A.checks_for('scarcity')
+    with pytest.raises(ValueError, match='ran none of the checks'): A.defect_flags(A.audit(ds, checks=['missing']), 'duplicates')
+
+
+def test_one_registry_serves_audit_scores_cleaning_and_experiments(ds, monkeypatch):
+    "A check added to CHECKS alone is run by audit (with its own settings), scored, and found by checks_for."
+    import pandas as pd
+    def find_dark(d, level: float = -0.9):
+        "Images whose mean pixel is below `level`."
+        m = d.x.nan_to_num(0).flatten(1).mean(1).cpu()
+        return pd.DataFrame(dict(is_dark_issue=(m < level).numpy(), dark_score=((m + 1) / 2).clamp(0, 1).numpy()))
+    monkeypatch.setitem(A.CHECKS, 'dark', A.Check('dark', find_dark, 'usability', ('drop', 'keep'), ('outliers',)))
+    dirty, truth = K.outliers(ds, 0.1, source='blank', seed=0)          # blank frames are dark
+    r = A.audit(dirty, checks={'dark': dict(level=-0.59)})             # blank frames have a mean in [-1, -0.6]
+    flags = torch.tensor(r.table.is_dark_issue.to_numpy(dtype=bool))
+    assert flags[truth].all() and r.quality['usability'] == pytest.approx((1 - flags.float().mean().item()) * A.class_balance(dirty))
+    assert A.audit(dirty, checks=['dark']).table.is_dark_issue.sum() < flags.sum()      # the default level: fewer
+    assert 'dark' in A.checks_for('outliers') and torch.equal(A.defect_flags(r, 'outliers'), flags)
+    with pytest.raises(ValueError, match="has no setting colour. Its settings: level"): A.audit(ds, checks={'dark': dict(colour=1)})
+    with pytest.raises(TypeError, match="settings of check 'invalid' should be a dict"): A.audit(ds, checks={'invalid': 0.1})

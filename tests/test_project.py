@@ -81,3 +81,22 @@ def test_every_chapter_says_what_it_teaches_and_ends_with_a_summary_and_exercise
     text = '\n'.join(''.join(c['source']) for c in json.loads(nb.read_text())['cells'] if c['cell_type'] == 'markdown')
     for part in ('In this chapter you will learn', '## Summary', '## Exercises'):
         assert part in text, f"{nb.name} lacks '{part}'"
+
+
+LAYERS = dict(                         # what each module may import from genq: data is the ground floor
+    data=set(), classifier={'data'}, corrupt={'data'}, audit={'data', 'classifier'}, clean={'data', 'audit'},
+    metrics={'data', 'classifier'}, augment={'data'}, resample={'data'}, models={'data'}, train={'data', 'models'},
+    experiment={'data', 'classifier', 'corrupt', 'audit', 'clean', 'augment', 'resample', 'models', 'train', 'metrics'})
+
+
+def test_modules_import_only_the_layers_below_them():
+    "audit and metrics share the classifier and import neither each other nor corrupt; nothing imports sideways."
+    import ast
+    for path in sorted((ROOT / 'genq').glob('*.py')):
+        if path.stem in ('__init__', '_modidx'): continue
+        used = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1: used.add(node.module.split('.')[0])
+            if isinstance(node, ast.ImportFrom) and (node.module or '').startswith('genq.'): used.add(node.module.split('.')[1])
+        assert path.stem in LAYERS, f"genq/{path.name} is new: add it to LAYERS with what it may import"
+        assert used <= LAYERS[path.stem], f"genq.{path.stem} imports {sorted(used - LAYERS[path.stem])}, outside its layers"

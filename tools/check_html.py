@@ -50,12 +50,23 @@ def has_code(f: str, root: Path = ROOT) -> bool:
     return any(c['cell_type'] == 'code' and 'remove' not in str(c['metadata'].get('tags', [])) for c in cells)
 
 
+def outputs_expected(f: str, root: Path = ROOT) -> int:
+    "How many visible code cells of the notebook behind a toc entry hold outputs (0 for a clean notebook)."
+    path = root / f'{f}.ipynb'
+    if not path.exists(): return 0
+    cells = json.loads(path.read_text())['cells']
+    return sum(1 for c in cells if c['cell_type'] == 'code' and c.get('outputs')
+               and not {'remove-cell', 'remove-output'} & set(c['metadata'].get('tags', [])))
+
+
 def check(html: Path, root: Path = ROOT) -> list:
     problems, pages = [], {p: parse(p) for p in html.rglob('*.html') if '_static' not in p.parts}
     for f in toc_files(root):
         page = html / f'{f}.html'
         if page not in pages: problems.append(f'{f}: not rendered ({page} missing)'); continue
         if has_code(f, root) and pages[page].outputs == 0: problems.append(f'{f}: rendered without any cell output')
+        want = outputs_expected(f, root)
+        if pages[page].outputs < want: problems.append(f'{f}: {pages[page].outputs} of the {want} cells with outputs rendered')
         if pages[page].errors: problems.append(f'{f}: {pages[page].errors} cell(s) rendered with an error (traceback)')
     for path, page in pages.items():
         for ref in page.links + page.images:

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """The project's commands; they need nothing but python3 (3.10+).
 
-    python3 tools/dev.py book     build the book into _build/html (every chapter executed at its default scale)
-    python3 tools/dev.py test     every check: sync, clean notebooks, tests/, then the notebooks under nbval (two at a time)
+    python3 tools/dev.py book     build the book into _build/html from the executed notebooks (executing only those
+                                  whose executed copy is missing or stale), warnings as errors, then check its HTML
+    python3 tools/dev.py test     every check: tests/ (sync, clean notebooks, ...), the notebooks under nbval (two at a
+                                  time, each one's time printed), then the book built from what they executed
     python3 tools/dev.py export   notebooks -> genq/ (nbdev_export)
     python3 tools/dev.py clean    strip notebook outputs (nbdev_clean)
     python3 tools/dev.py bench    run bench/*.py, one JSON line each
@@ -10,8 +12,10 @@
 Each first creates .venv and installs genq with its dev requirements, again whenever settings.ini, setup.py or
 pyproject.toml change.
 """
-import hashlib, os, shutil, subprocess, sys
+import hashlib, os, re, shutil, subprocess, sys
 from pathlib import Path
+
+import executed                                     # tools/executed.py: the executed notebooks the book renders
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV = ROOT / '.venv'
@@ -46,18 +50,23 @@ def export(): run(BIN / 'nbdev_export')
 def clean(): run(BIN / 'nbdev_clean')
 
 
-def build_book(src: Path) -> int:
-    """Build the Jupyter Book in `src` (warnings are errors) and check its HTML; 0 only when both pass.
+BUILT = ('html', '.doctrees', 'jupyter_execute', '.jupyter_cache')     # what a build writes under _build
+
+
+def build_book(src: Path, out: Path | None = None) -> int:
+    """Build the Jupyter Book in `src` into `out`/_build (warnings are errors) and check its HTML; 0 only when both pass.
 
     Sphinx rebuilds only pages whose source changed, so a page whose notebook failed would be kept, broken, by the next
-    build and reported as built. A stamp written after a build that passed marks `_build` as good; a build that finds
-    `_build` without it starts from scratch, so a failure fails every rerun until the notebook is fixed."""
-    out, stamp = src / '_build', src / '_build' / '.book-passed'
-    if out.exists() and not stamp.exists():
-        print(f"+ rm -r {out} (the last build did not pass)", flush=True)
-        shutil.rmtree(out)
+    build and reported as built. A stamp written after a build that passed marks the build as good; a build that finds
+    none starts from scratch, so a failure fails every rerun until the notebook is fixed."""
+    out = (out or src) / '_build'
+    stamp = out / '.book-passed'
+    if not stamp.exists():
+        for part in (out / p for p in BUILT if (out / p).exists()):
+            print(f"+ rm -r {part} (the last build did not pass)", flush=True)
+            shutil.rmtree(part)
     stamp.unlink(missing_ok=True)
-    rc = run(BIN / 'jupyter-book', 'build', '-W', '--keep-going', src, check=False)
+    rc = run(BIN / 'jupyter-book', 'build', '-W', '--keep-going', src, '--path-output', out.parent, check=False)
     index = out / 'html' / 'index.html'
     if rc == 0 and not index.exists(): print(f"the build left no {index}"); rc = 1
     if rc == 0: rc = run(BIN / 'python', ROOT / 'tools' / 'check_html.py', out / 'html', '--root', src, check=False)
@@ -65,24 +74,74 @@ def build_book(src: Path) -> int:
     return rc
 
 
+def toc_notebooks() -> list:
+    "The notebooks of _toc.yml in order (read without a YAML library: this runs before any install)."
+    names = re.findall(r'^\s*(?:-\s*file|root):\s*(\S+)\s*$', (ROOT / '_toc.yml').read_text(), re.M)
+    return [ROOT / f'{n}.ipynb' for n in names if (ROOT / f'{n}.ipynb').exists()]
+
+
+def _copy_if_changed(text: bytes, dest: Path):
+    "Write `text` to `dest` unless it holds it already (Sphinx rebuilds what changed, by time stamp)."
+    if not dest.exists() or dest.read_bytes() != text:
+        dest.parent.mkdir(parents=True, exist_ok=True); dest.write_bytes(text)
+
+
+def assemble_book() -> Path:
+    """_build/book: the book's files with the executed notebooks in place of the clean ones, and execution off, so the
+    book shows exactly what the notebook tests ran."""
+    src = ROOT / '_build' / 'book'
+    config = (ROOT / '_config.yml').read_text()
+    rendered = config.replace('execute_notebooks: force', 'execute_notebooks: "off"')
+    if rendered == config: sys.exit("_config.yml should say 'execute_notebooks: force' (the book build turns it off)")
+    _copy_if_changed(rendered.encode(), src / '_config.yml')
+    for name in ('_toc.yml', 'references.bib'): _copy_if_changed((ROOT / name).read_bytes(), src / name)
+    wanted = set()
+    for nb in toc_notebooks():
+        wanted.add(src / nb.relative_to(ROOT))
+        _copy_if_changed(executed.executed_path(nb).read_bytes(), src / nb.relative_to(ROOT))
+    for old in set((src / 'nbs').glob('*.ipynb')) - wanted: old.unlink()
+    return src
+
+
+def execute_notebooks(notebooks, extra=()) -> int:
+    """Run `notebooks` under nbval, two at a time, each kernel on one thread: the book's small models use a second core
+    poorly (measured here: 1.35× the speed for 2× the cores), so two single-threaded kernels do more work per minute.
+    nbs/conftest.py keeps each notebook that passes, with its outputs, for the book, and prints each one's time."""
+    jobs = os.environ.get('GENQ_TEST_JOBS', '2')
+    return run(BIN / 'python', '-m', 'pytest', '-p', 'no:cacheprovider', '--nbval-lax', '--nbval-current-env',
+               '--nbval-cell-timeout=1800', '-n', jobs, '--dist', 'loadfile', *notebooks, *extra, check=False,
+               OMP_NUM_THREADS='1')
+
+
+def render_book(execute_stale: bool = True) -> int:
+    "Build the book from the executed notebooks into _build/html (execute the missing or stale ones first, if allowed)."
+    package = executed.package_sha()
+    stale = [nb for nb in toc_notebooks() if not executed.is_current(nb, package)]
+    if stale and not execute_stale:
+        print(f"no current executed copy of {', '.join(nb.stem for nb in stale)} after the notebook tests passed")
+        return 1
+    if stale:
+        print(f"executing {len(stale)} notebooks with no current executed copy: {', '.join(nb.stem for nb in stale)}")
+        rc = execute_notebooks([nb.relative_to(ROOT) for nb in stale])
+        if rc: return rc
+    return build_book(assemble_book(), ROOT)
+
+
 def book():
-    "Export the package, then build the book with every notebook executed; warnings are errors."
+    "Export the package, then build the book from the executed notebooks; warnings are errors."
     export()
-    rc = build_book(ROOT)
+    rc = render_book()
     if rc: sys.exit(rc)
     print(f"the book is at {ROOT / '_build' / 'html' / 'index.html'}")
 
 
 def test():
-    """pytest over tests/, then every notebook under nbval, two notebooks at a time, each on one thread: the book's
-    small models use a second core poorly (measured here: 1.35× the speed for 2× the cores), so two single-threaded
-    kernels do more work per minute. The first failing exit code is ours."""
-    pytest = [BIN / 'python', '-m', 'pytest', '-p', 'no:cacheprovider', '--durations=15']
-    rc = run(*pytest, 'tests', *sys.argv[2:], check=False)
-    jobs = os.environ.get('GENQ_TEST_JOBS', '2')
-    rc_nbs = run(*pytest, 'nbs', '--nbval-lax', '--nbval-current-env', '--nbval-cell-timeout=1800', '-n', jobs,
-                 '--dist', 'loadfile', *sys.argv[2:], check=False, OMP_NUM_THREADS='1')
-    sys.exit(rc or rc_nbs)
+    """pytest over tests/, then every notebook under nbval (two at a time), then the book from what they executed (no
+    notebook runs twice). The first failing exit code is ours."""
+    rc = run(BIN / 'python', '-m', 'pytest', '-p', 'no:cacheprovider', '--durations=15', 'tests', *sys.argv[2:], check=False)
+    rc_nbs = execute_notebooks(['nbs'], sys.argv[2:])
+    rc_book = render_book(execute_stale=False) if rc_nbs == 0 else 0
+    sys.exit(rc or rc_nbs or rc_book)
 
 
 def bench():

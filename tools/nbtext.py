@@ -21,6 +21,14 @@ MARK = re.compile(r'^# %%( \[markdown\])?(?: tags=(\[.*\]))?\s*$')
 KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
+def _cell_id(src: str, taken: set) -> str:
+    """A cell id from the cell's source alone, so that an edit elsewhere changes no other cell's id (the ids appear in
+    the exported modules, whose text is the experiments' code fingerprint); a repeated source gets a counter."""
+    for k in range(len(taken) + 1):
+        cid = hashlib.sha1(f"{src}#{k}".encode() if k else src.encode()).hexdigest()[:8]
+        if cid not in taken: return cid
+
+
 def text_to_notebook(text: str) -> nbformat.NotebookNode:
     "Parse percent-format text into a notebook with no outputs."
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": KERNEL})
@@ -31,7 +39,7 @@ def text_to_notebook(text: str) -> nbformat.NotebookNode:
         src = "\n".join(lines).strip("\n")
         make = nbformat.v4.new_markdown_cell if kind == "md" else nbformat.v4.new_code_cell
         cell = make(src)
-        cell.id = hashlib.sha1(f"{len(nb.cells)}:{src}".encode()).hexdigest()[:8]  # stable ids, no diff churn
+        cell.id = _cell_id(src, {c.id for c in nb.cells})
         if tags: cell.metadata["tags"] = tags
         nb.cells.append(cell)
 
