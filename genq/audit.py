@@ -17,9 +17,10 @@ from .classifier import out_of_fold_probs
 
 # %% auto #0
 __all__ = ['CHECKS', 'OUTCOMES', 'prf', 'find_missing', 'find_invalid', 'unit_rows', 'centred', 'nearest', 'aligned_similarity',
-           'find_exact_duplicates', 'near_pairs', 'find_near_duplicates', 'find_outliers', 'confident_joint',
-           'prune_by_noise_rate', 'label_quality', 'find_label_issues', 'Check', 'checks_for', 'class_balance',
-           'class_imbalance', 'quality_scores', 'AuditReport', 'chosen_checks', 'audit', 'defect_flags', 'show_flags']
+           'identical_groups', 'find_exact_duplicates', 'near_pairs', 'find_near_duplicates', 'find_outliers',
+           'confident_joint', 'prune_by_noise_rate', 'label_quality', 'find_label_issues', 'find_label_conflicts',
+           'Check', 'checks_for', 'class_balance', 'class_imbalance', 'quality_scores', 'AuditReport', 'chosen_checks',
+           'audit', 'defect_flags', 'show_flags']
 
 # %% ../nbs/03_audit.ipynb #d955f5a4
 def prf(flags: Tensor, truth: Tensor) -> dict:
@@ -85,7 +86,7 @@ def aligned_similarity(a: Tensor, b: Tensor, most: int = 2) -> Tensor:
             best = torch.maximum(best, (ua * unit_rows(padded[:, :, dy:dy + h, dx:dx + w])).sum(1))
     return best
 
-# %% ../nbs/03_audit.ipynb #c5758c40
+# %% ../nbs/03_audit.ipynb #4144bb65
 def _groups(n: int, pairs: Tensor) -> Tensor:
     "Connected components of the graph on n rows with the given edges (m×2), as a component id per row."
     comp = torch.arange(n)
@@ -97,16 +98,25 @@ def _groups(n: int, pairs: Tensor) -> Tensor:
         if torch.equal(new, comp): return comp
         comp = new
 
-def _repeats(ids: Tensor, comp: Tensor) -> Tensor:
-    "True for every row of a group except the one with the lowest id (the one kept)."
-    first = torch.full((len(comp),), torch.iinfo(torch.long).max).scatter_reduce(0, comp, ids, 'amin')
-    return ids != first[comp]
+def _kept(ids: Tensor, comp: Tensor) -> Tensor:
+    "The id kept in each row's group (component `comp`): the group's lowest id."
+    return torch.full((len(comp),), torch.iinfo(torch.long).max).scatter_reduce(0, comp, ids, 'amin')[comp]
+
+def _copies(name: str, ids: Tensor, comp: Tensor, score: Tensor) -> pd.DataFrame:
+    "The table of a duplicate check: every row of a group but the kept one flagged, with the id it copies."
+    kept = _kept(ids, comp)
+    flag = ids != kept
+    return pd.DataFrame({f'is_{name}_issue': flag.numpy(), f'{name}_score': score.numpy(),
+                         f'{name}_of': torch.where(flag, kept, MISSING).numpy()})
+
+def identical_groups(x: Tensor) -> Tensor:
+    "A group number per image: identical images (NaN pixels compared as equal) share one."
+    return torch.unique(x.cpu().nan_to_num(9.).flatten(1), dim=0, return_inverse=True)[1]
 
 def find_exact_duplicates(ds: ImageSet) -> pd.DataFrame:
-    "Rows identical to a row with a lower id (NaN pixels compared as equal)."
-    _, inverse = torch.unique(ds.x.cpu().nan_to_num(9.).flatten(1), dim=0, return_inverse=True)
-    flag = _repeats(ds.ids.cpu(), inverse)
-    return pd.DataFrame(dict(is_exact_duplicate_issue=flag.numpy(), exact_duplicate_score=(~flag).float().numpy()))
+    "Rows identical to a row with a lower id (NaN pixels compared as equal), and the id each one copies."
+    groups, ids = identical_groups(ds.x), ds.ids.cpu()
+    return _copies('exact_duplicate', ids, groups, (ids == _kept(ids, groups)).float())
 
 def near_pairs(x: Tensor, k: int = 5, min_candidate: float = 0.9) -> tuple[Tensor, Tensor]:
     "Candidate pairs (m×2, i<j) from two cheap neighbour searches, and their aligned similarity."
@@ -128,8 +138,7 @@ def find_near_duplicates(ds: ImageSet, threshold: float = 0.98, k: int = 5) -> p
     pairs, sim = near_pairs(ds.x, k=k)
     best = torch.zeros(len(ds))                           # each row's highest similarity to any candidate partner
     if len(pairs): best.scatter_reduce_(0, pairs.flatten(), sim.repeat_interleave(2), 'amax')
-    flag = _repeats(ds.ids.cpu(), _groups(len(ds), pairs[sim >= threshold]))
-    return pd.DataFrame(dict(is_near_duplicate_issue=flag.numpy(), near_duplicate_score=(1 - best).clamp(0, 1).numpy()))
+    return _copies('near_duplicate', ds.ids.cpu(), _groups(len(ds), pairs[sim >= threshold]), (1 - best).clamp(0, 1))
 
 # %% ../nbs/03_audit.ipynb #6cc6cfd9
 def find_outliers(ds: ImageSet, k: int = 10, spread: float = 6., reference: ImageSet | None = None) -> pd.DataFrame:
@@ -198,7 +207,19 @@ def find_label_issues(ds: ImageSet, probs: Tensor | None = None, folds: int = 4,
     return pd.DataFrame(dict(is_label_issue=prune_by_noise_rate(probs, y).numpy(), label_score=label_quality(probs, y).numpy(),
                              suggested_label=torch.where(y >= 0, probs.nan_to_num(0).argmax(1), MISSING).numpy()))
 
-# %% ../nbs/03_audit.ipynb #defcd759
+# %% ../nbs/03_audit.ipynb #c07bca71
+def find_label_conflicts(ds: ImageSet) -> pd.DataFrame:
+    "Identical images given different labels: every labelled row of such a group; score, the share of it that agrees."
+    if ds.y is None: raise ValueError(f"{ds.name} has no labels: the label_conflict check needs them.")
+    group, y, k = identical_groups(ds.x), ds.y.cpu(), max(ds.num_classes, 1)
+    labelled, pair = y >= 0, group * k + y.clamp_min(0)
+    in_group = torch.bincount(group[labelled], minlength=len(ds))[group].float()
+    agreeing = torch.bincount(pair[labelled], minlength=len(ds) * k)[pair].float()
+    flag = labelled & (agreeing < in_group)
+    return pd.DataFrame(dict(is_label_conflict_issue=flag.numpy(),
+                             label_conflict_score=torch.where(labelled, agreeing / in_group.clamp_min(1), 1.).numpy()))
+
+# %% ../nbs/03_audit.ipynb #36e3b52a
 @dataclass(frozen=True)
 class Check:
     "One audit check: a finder returning `is_<name>_issue` and `<name>_score` per row, and what the book does with it."
@@ -225,15 +246,19 @@ def _label_check_note(ds: ImageSet, settings: dict) -> str | None:
     if counts[counts > 0].min() < 2 * folds: return f"some class has fewer than {2 * folds} images: the label check was skipped."
     return None
 
+def _needs_labels(ds: ImageSet, settings: dict) -> str | None:
+    return "no labels: the label_conflict check was skipped." if ds.y is None else None
+
 CHECKS = {c.name: c for c in [
     Check('missing', find_missing, 'completeness', ('impute', 'drop', 'keep'), ('missing_pixels',)),
     Check('invalid', find_invalid, 'usability', ('drop', 'keep'), ('outliers', 'corrupt_images')),
     Check('exact_duplicate', find_exact_duplicates, 'consistency', ('drop', 'keep'), ('duplicates',)),
+    Check('label_conflict', find_label_conflicts, 'consistency', ('drop', 'review', 'keep'), skip=_needs_labels),
     Check('near_duplicate', find_near_duplicates, 'consistency', ('drop', 'keep'), ('duplicates',),
           dict(near_threshold='threshold')),
     Check('outlier', find_outliers, 'accuracy', ('drop', 'keep'), ('outliers', 'corrupt_images'),
           dict(reference='reference')),
-    Check('label', find_label_issues, 'accuracy', ('relabel', 'drop', 'keep'), ('label_noise',),
+    Check('label', find_label_issues, 'accuracy', ('relabel', 'review', 'drop', 'keep'), ('label_noise',),
           dict(probs='probs', folds='folds', seed='seed', device='device'), _label_check_note),
 ]}
 
@@ -311,7 +336,15 @@ class AuditReport:
         lines.append(self.summary.to_string(index=False))
         return '\n'.join(lines + [f"note: {n}" for n in self.notes])
 
-# %% ../nbs/03_audit.ipynb #4cb7798f
+# %% ../nbs/03_audit.ipynb #56be5a49
+def _row_table(ds: ImageSet) -> pd.DataFrame:
+    "Each row's id, and its file when the set came from a folder (`meta['paths']`, indexed by id)."
+    ids = ds.ids.cpu().tolist()
+    table = pd.DataFrame(dict(id=ids))
+    paths = ds.meta.get('paths')
+    if paths: table['path'] = [paths[i] if 0 <= i < len(paths) else '' for i in ids]
+    return table
+
 def chosen_checks(checks) -> dict[str, dict]:
     "The checks to run, each with its own settings, from a list of names or a dict {name: settings}; in registry order."
     if isinstance(checks, str): raise TypeError(f"checks should be a list of check names, e.g. [{checks!r}]. Got the string {checks!r}.")
@@ -336,7 +369,7 @@ def audit(ds: ImageSet, checks=tuple(CHECKS), reference: ImageSet | None = None,
     if reference is not None: check_set(reference, 'reference')
     if probs is not None: _check_probs(probs, ds)
     given = dict(reference=reference, near_threshold=near_threshold, folds=folds, seed=seed, probs=probs, device=device)
-    parts, notes, seconds = [pd.DataFrame(dict(id=ds.ids.cpu().numpy()))], [], {}
+    parts, notes, seconds = [_row_table(ds)], [], {}
     for name, own in chosen.items():
         check = CHECKS[name]
         settings = {**{to: given[arg] for arg, to in check.shared.items()}, **(fit_kwargs if name == 'label' else {}), **own}

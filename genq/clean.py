@@ -14,8 +14,8 @@ from .data import ImageSet, MISSING, check_set
 from .audit import CHECKS, AuditReport, audit
 
 # %% auto #0
-__all__ = ['ALLOWED', 'DEFAULT_POLICY', 'PLAN_FORMAT', 'PLAN_COLUMNS', 'check_policy', 'plan_rows', 'CleaningPlan', 'make_plan',
-           'impute_pixels', 'apply_plan', 'clean']
+__all__ = ['ALLOWED', 'DEFAULT_POLICY', 'PLAN_FORMAT', 'PLAN_COLUMNS', 'PLAN_OPTIONAL', 'check_policy', 'plan_rows',
+           'CleaningPlan', 'make_plan', 'impute_pixels', 'apply_plan', 'clean']
 
 # %% ../nbs/04_clean.ipynb #1cf90fc8
 ALLOWED = {name: check.actions for name, check in CHECKS.items()}           # what cleaning may do with each issue
@@ -30,9 +30,10 @@ def check_policy(policy: dict | None) -> dict:
             raise ValueError(f"{issue} can be handled by {', '.join(ALLOWED[issue])}. Got {action!r}.")
     return policy
 
-# %% ../nbs/04_clean.ipynb #8550848f
-PLAN_FORMAT = 1                    # the version of the plan file's layout, written by `save` and checked by `load`
+# %% ../nbs/04_clean.ipynb #6d251d20
+PLAN_FORMAT = 2                    # the version of the plan file's layout, written by `save`; `load` reads 1 and 2
 PLAN_COLUMNS = dict(id=int, drop=bool, relabel_to=int, impute=bool, reason=str)
+PLAN_OPTIONAL = dict(path=str)     # the row's file, when the set came from a folder ('' otherwise)
 
 def _native(row: dict) -> dict:
     "A row's values as plain Python (NumPy scalars from a table become int, bool, str)."
@@ -42,25 +43,26 @@ def _is(value, kind) -> bool:
     return isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
 
 def plan_rows(records, where: str = 'the plan') -> pd.DataFrame:
-    """The rows of a plan as a typed table, each row checked first: the five columns of `PLAN_COLUMNS`, ids and
-    `relabel_to` whole numbers (-1: no relabel), `drop` and `impute` true booleans, a `reason` string."""
+    """The rows of a plan as a typed table, each row checked first: the five columns of `PLAN_COLUMNS` (and `path`,
+    optional), ids and `relabel_to` whole numbers (-1: no relabel), `drop` and `impute` true booleans, strings."""
     records = records.to_dict('records') if isinstance(records, pd.DataFrame) else records
     if not isinstance(records, list): raise ValueError(f"{where}: rows should be a list of rows. Got {type(records).__name__}.")
     for i, r in enumerate(records):
-        if not isinstance(r, dict) or set(r) != set(PLAN_COLUMNS): raise ValueError(
-            f"{where}: row {i} should have exactly the keys {', '.join(PLAN_COLUMNS)}. Got {sorted(r) if isinstance(r, dict) else r!r}.")
+        if not isinstance(r, dict) or not set(PLAN_COLUMNS) <= set(r) <= set(PLAN_COLUMNS) | set(PLAN_OPTIONAL): raise ValueError(
+            f"{where}: row {i} should have exactly the keys {', '.join(PLAN_COLUMNS)} (and path, optional). "
+            f"Got {sorted(r) if isinstance(r, dict) else r!r}.")
         r = _native(r)
-        bad = next((k for k, kind in PLAN_COLUMNS.items() if not _is(r[k], kind)), None)
+        bad = next((k for k, kind in {**PLAN_COLUMNS, **PLAN_OPTIONAL}.items() if k in r and not _is(r[k], kind)), None)
         if bad: raise ValueError(f"{where}: row {i} has {bad}={r[bad]!r}, a {type(r[bad]).__name__}; it should be a "
-                                 f"{PLAN_COLUMNS[bad].__name__} (true/false for drop and impute, whole numbers for id and relabel_to).")
+                                 f"{({**PLAN_COLUMNS, **PLAN_OPTIONAL})[bad].__name__} (true/false for drop and impute, whole numbers for id and relabel_to).")
         if r['relabel_to'] < MISSING: raise ValueError(f"{where}: row {i} has relabel_to={r['relabel_to']}; use a class index, or {MISSING} for none.")
-    rows = pd.DataFrame(records, columns=list(PLAN_COLUMNS))
-    return rows.astype(dict(id='int64', drop=bool, relabel_to='int64', impute=bool, reason=str))
+    rows = pd.DataFrame(records, columns=list(PLAN_COLUMNS) + list(PLAN_OPTIONAL))
+    return rows.fillna({'path': ''}).astype(dict(id='int64', drop=bool, relabel_to='int64', impute=bool, reason=str, path=str))
 
 @dataclass
 class CleaningPlan:
     "What to do to each touched row (by id) and why; made by `make_plan`, applied by `apply_plan`."
-    rows: pd.DataFrame          # id, drop, relabel_to, impute, reason
+    rows: pd.DataFrame          # id, drop, relabel_to, impute, reason, path
     policy: dict
     source: str = ''
 
@@ -85,11 +87,17 @@ class CleaningPlan:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e: raise ValueError(f"{path} is not a readable plan file: {e}") from e
         if not isinstance(d, dict) or not {'source', 'policy', 'rows'} <= set(d): raise ValueError(
             f"{path} is not a plan file: it should hold source, policy and rows (written by CleaningPlan.save).")
-        if d.get('format', 1) != PLAN_FORMAT: raise ValueError(f"{path} has plan format {d.get('format')!r}; this genq reads format {PLAN_FORMAT}.")
+        if d.get('format', 1) not in (1, PLAN_FORMAT): raise ValueError(f"{path} has plan format {d.get('format')!r}; this genq reads formats 1 and {PLAN_FORMAT}.")
         if not isinstance(d['source'], str): raise ValueError(f"{path}: source should be the name of a set. Got {d['source']!r}.")
         return cls(plan_rows(d['rows'], str(path)), check_policy(d['policy']), d['source'])
 
-# %% ../nbs/04_clean.ipynb #a0fa3e02
+# %% ../nbs/04_clean.ipynb #efd1599a
+def _file(table: pd.DataFrame, row_id: int) -> str:
+    "' (its file)' for the row `row_id` of an audit table that has paths, else ''."
+    if 'path' not in table: return ''
+    match = table.path[table.id == row_id]
+    return f" ({match.iloc[0]})" if len(match) and match.iloc[0] else ''
+
 def _reasons(report: AuditReport, policy: dict) -> pd.DataFrame:
     "One row per (flagged row, issue) whose action is not `keep`: id, issue, action, reason."
     t, parts = report.table, []
@@ -97,7 +105,10 @@ def _reasons(report: AuditReport, policy: dict) -> pd.DataFrame:
         if action == 'keep' or f'is_{issue}_issue' not in t: continue
         hit = t[t[f'is_{issue}_issue']]
         why = [f"{issue} (score {s:.2f})" for s in hit[f'{issue}_score']]
+        if f'{issue}_of' in hit: why = [f"{issue} of id {int(o)}{_file(t, o)} (score {s:.2f})" for o, s in zip(hit[f'{issue}_of'], hit[f'{issue}_score'])]
         if issue == 'label' and action == 'relabel': why = [f"{w}: relabel to {int(l)}" for w, l in zip(why, hit.suggested_label)]
+        if action == 'review': why = [f"{w}: review" + (f" (suggested label {int(l)})" if issue == 'label' else '')
+                                      for w, l in zip(why, hit.suggested_label if issue == 'label' else hit.id)]
         parts.append(pd.DataFrame(dict(id=hit.id.values, issue=issue, action=action, reason=why,
                                        suggested=hit.suggested_label.values if issue == 'label' else MISSING)))
     return pd.concat(parts) if parts else pd.DataFrame(columns=['id', 'issue', 'action', 'reason', 'suggested'])
@@ -113,6 +124,8 @@ def make_plan(report: AuditReport, policy: dict | None = None) -> CleaningPlan:
     rows = pd.DataFrame(dict(id=drop.index.astype('int64'), drop=drop.values.astype(bool),
                              relabel_to=relabel.where(~drop, MISSING).values.astype('int64'),
                              impute=(impute & ~drop).values.astype(bool), reason=by_id.reason.apply('; '.join).values))
+    paths = report.table.set_index('id').path if 'path' in report.table else None
+    rows['path'] = '' if paths is None else rows.id.map(paths).fillna('').values
     return CleaningPlan(rows.reset_index(drop=True), policy, report.name)
 
 # %% ../nbs/04_clean.ipynb #16f0450a

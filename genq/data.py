@@ -216,11 +216,11 @@ def append_rows(ds: ImageSet, x: Tensor, y: Tensor | None, key: str, sources: li
     return ds.replace(x=cat(ds.x, x), y=None if ds.y is None else cat(ds.y, y), ids=cat(ds.ids, ids), meta=meta,
                       name=name or ds.name, allow_nan=ds.allow_nan or bool(torch.isnan(x).any()))
 
-# %% ../nbs/01_data.ipynb #20e08eb4
+# %% ../nbs/01_data.ipynb #871fabf4
 def _split(self, frac: float = 0.5, seed: int = 0, stratify: bool = True) -> tuple[ImageSet, ImageSet]:
     "Two disjoint sets, the first with `frac` of the rows (of each class when `stratify`)."
-    if not 0 < frac < 1: raise ValueError(f"frac should lie strictly between 0 and 1. Got {frac}.")
-    g = torch.Generator().manual_seed(seed)
+    if check_number(frac, 'frac') <= 0 or frac >= 1: raise ValueError(f"frac should lie strictly between 0 and 1. Got {frac}.")
+    g = seeded_generator(seed)
     y = self.y.cpu() if (stratify and self.y is not None) else torch.zeros(len(self), dtype=torch.long)
     first = torch.zeros(len(self), dtype=torch.bool)
     for c in torch.unique(y):
@@ -444,7 +444,7 @@ def load(name: str, **kwargs) -> ImageSet:
     if name not in DATASETS: raise ValueError(f"Unknown dataset {name!r}. Choose one of: {', '.join(DATASETS)}.")
     return DATASETS[name](**kwargs)
 
-# %% ../nbs/01_data.ipynb #d4a20ec8
+# %% ../nbs/01_data.ipynb #75a5789c
 def _read_image(path: Path, size: int, channels: int) -> np.ndarray:
     "One image file as a C×size×size float array of 0..255 values."
     from PIL import Image
@@ -465,6 +465,7 @@ def from_folder(path, size: int = 28, channels: int = 1, name: str | None = None
     root = Path(path)
     if not root.is_dir(): raise ValueError(f"from_folder needs a folder of images. {str(root)!r} is not a folder.")
     if channels not in (1, 3): raise ValueError(f"channels should be 1 (grey) or 3 (colour). Got {channels}.")
+    check_int(size, 'size', 1)
     files, classes = _folder_files(root)
     images, labels, paths, skipped = [], [], [], []
     for f, label in files:

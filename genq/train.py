@@ -280,7 +280,7 @@ def graphed_step(step_fn, x: Tensor, y: Tensor | None):
         return out
     return run
 
-# %% ../nbs/07_train.ipynb #ce0885e5
+# %% ../nbs/07_train.ipynb #ec8615d5
 def _prepare(model: nn.Module, ds: ImageSet, device, amp: bool, graph: bool | None, compile: bool):
     """Check the data, move model and data to the device once, decide on CUDA graphs (by default: on CUDA, unless
     float16 loss scaling or `compile` is on); returns (model, ds, device, precision, graph)."""
@@ -355,7 +355,8 @@ def train_gan(model: GAN, ds: ImageSet, steps: int = 2000, batch_size: int = 64,
         return torch.stack([ld.detach(), lg.detach(), real_out.detach().float().mean(), fake_out.detach().float().mean()]).float()
     settings = dict(model='gan', architecture=architecture(model), batch_size=batch_size, lr=lr, betas=list(betas), loss=loss, seed=seed)
     run = Run(model, step, ('D', 'G', 'D_real', 'D_fake'), [opt_g, opt_d], prec, settings, 'GAN', graph)
-    return model.eval(), fit(run, ds, steps, batch_size, seed, options)
+    hist = fit(run, ds, steps, batch_size, seed, options)              # train first, then switch to eval mode
+    return model.eval(), hist
 
 def train_vae(model: VAE, ds: ImageSet, steps: int = 2000, batch_size: int = 64, lr: float = 1e-3, augment=None,
               device=None, amp: bool = True, compile: bool = False, graph: bool | None = None, seed: int = 0,
@@ -374,4 +375,5 @@ def train_vae(model: VAE, ds: ImageSet, steps: int = 2000, batch_size: int = 64,
         return torch.stack([parts['loss'].detach(), parts['recon'].detach(), parts['kl'].detach()]).float()
     settings = dict(model='vae', architecture=architecture(model), batch_size=batch_size, lr=lr, beta=model.beta, seed=seed)
     run = Run(model, step, ('loss', 'recon', 'kl'), [opt], prec, settings, 'VAE', graph)
-    return model.eval(), fit(run, ds, steps, batch_size, seed, options)
+    hist = fit(run, ds, steps, batch_size, seed, options)              # train first, then switch to eval mode
+    return model.eval(), hist

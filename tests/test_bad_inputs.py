@@ -256,3 +256,19 @@ def test_plans_apply_only_to_their_own_set(plan_file, tmp_path):
     assert _unchanged(dirty, snap)
     replayed = C.apply_plan(dirty, plan)
     assert int(replayed.y[replayed.ids == 5]) == 2 and not (replayed.ids == 3).any()
+
+
+def test_split_folder_and_experiment_settings_refuse_bad_values(tmp_path):
+    ds = D.digits().subset(range(100))
+    with pytest.raises(TypeError, match='frac should be a number'): ds.split('0.5')
+    with pytest.raises(TypeError, match='seed should be a whole number'): ds.split(0.5, seed=0.5)
+    (tmp_path / 'a').mkdir()
+    with pytest.raises(TypeError, match='size should be a whole number'): D.from_folder(tmp_path, size=8.0)
+    with pytest.raises(ValueError, match='size should be at least 1'): D.from_folder(tmp_path, size=0)
+    from genq import experiment as E
+    for bad, kind, words in [(dict(steps=0), ValueError, 'steps should be at least 1'),
+                             (dict(batch_size=64.0), TypeError, 'batch_size should be a whole number'),
+                             (dict(rate='0.1'), TypeError, 'rate should be a number'),
+                             (dict(seed=-1), ValueError, 'seed should be at least 0'),
+                             (dict(defect_args=[('copies', 3)]), TypeError, 'defect_args should be a dict')]:
+        with pytest.raises(kind, match=words): E.settings(**bad)

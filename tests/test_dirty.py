@@ -168,7 +168,7 @@ def test_policy_keep_changes_nothing(dirty_and_report):
 
 def test_bad_plans_and_policies(dirty_and_report, ds):
     dirty, report = dirty_and_report
-    with pytest.raises(ValueError, match='label can be handled by relabel, drop, keep'): C.make_plan(report, {'label': 'impute'})
+    with pytest.raises(ValueError, match='label can be handled by relabel, review, drop, keep'): C.make_plan(report, {'label': 'impute'})
     plan = C.make_plan(report)
     with pytest.raises(ValueError, match='was it made for another set'): C.apply_plan(ds.subset(range(50)), plan)
     nan_everywhere = K.missing_pixels(ds.subset(range(20)), 1.0).ds
@@ -189,6 +189,20 @@ def test_audit_works_on_a_folder_of_images(tmp_path):
     flagged = [mine.meta['paths'][i] for i in r.table.id[r.table.is_exact_duplicate_issue]]
     assert len(flagged) == 1 and flagged[0].endswith('copy.png')    # the later file of the pair is the copy
     assert 'is_label_issue' in r.table and not r.notes
+    plan = C.make_plan(r)                                           # plan rows carry the file; a copy names its original
+    copy_row = plan.rows[plan.rows.path.str.endswith('copy.png')].iloc[0]
+    original = int(r.table.exact_duplicate_of[r.table.is_exact_duplicate_issue].iloc[0])
+    assert copy_row['drop'] and f'exact_duplicate of id {original} ({mine.meta["paths"][original]})' in copy_row.reason
+    (tmp_path / '5' / 'conflict.png').write_bytes(next((tmp_path / '3').glob('*.png')).read_bytes())
+    conflicted = A.audit(from_folder(tmp_path, size=8), checks=['label_conflict'])
+    assert conflicted.table.is_label_conflict_issue.sum() == 3          # the image is a 3 twice and a 5 once
+    saved = plan.save(tmp_path / 'plan.json')
+    assert C.CleaningPlan.load(saved).rows.path.tolist() == plan.rows.path.tolist()
+    import json
+    old = json.loads(saved.read_text()); old['format'] = 1                # a plan written before rows had paths
+    for row in old['rows']: row.pop('path')
+    (tmp_path / 'old.json').write_text(json.dumps(old))
+    assert (C.CleaningPlan.load(tmp_path / 'old.json').rows.path == '').all()
 
 
 def test_explorer_outcomes_and_frames(ds):

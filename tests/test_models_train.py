@@ -145,3 +145,13 @@ def test_label_noise_passes_labels_through_the_matrix(small):
     with pytest.raises(ValueError, match='conditional'): train_gan(gan(small.shape), small, steps=1, label_noise=torch.eye(10), progress=False)
     _, hist = train_gan(gan(small.shape, width=8, classes=10), small, steps=5, label_noise=T, progress=False)
     assert torch.isfinite(hist.losses).all()
+
+
+def test_training_runs_in_train_mode_and_returns_the_model_in_eval_mode():
+    "BatchNorm and dropout must train as in training; the trained model comes back ready to sample."
+    small = digits().subset(range(256))
+    for build, train in ((lambda: gan(small.shape, width=8), train_gan), (lambda: vae(small.shape, width=8), train_vae)):
+        model, modes = build(), []
+        for m in model.modules(): m.register_forward_pre_hook(lambda mod, args: modes.append(mod.training))
+        trained, _ = train(model, small, steps=3, batch_size=32, progress=False)
+        assert modes and all(modes) and not trained.training

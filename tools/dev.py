@@ -15,6 +15,7 @@ pyproject.toml change.
 import hashlib, os, re, shutil, subprocess, sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import executed                                     # tools/executed.py: the executed notebooks the book renders
 
 ROOT = Path(__file__).resolve().parents[1]
