@@ -27,6 +27,7 @@ def tiny_book(path: Path, code: str):
 
 
 @pytest.mark.skipif(not (Path(sys.executable).parent / 'jupyter-book').exists(), reason='jupyter-book is not installed')
+@pytest.mark.slow
 def test_a_failing_chapter_fails_the_build_and_every_rerun_until_fixed(tmp_path):
     dev = load_tool('dev')
     dev.BIN = Path(sys.executable).parent
@@ -98,3 +99,11 @@ def test_the_notebook_tests_keep_what_they_executed_for_the_book(tmp_path):
     assert executed.is_current(good, root=tmp_path)
     (tmp_path / 'genq' / 'code.py').write_text('x = 2\n')
     assert not executed.is_current(good, root=tmp_path)
+
+
+def test_a_page_without_code_needs_no_execution(tmp_path):
+    "The references page has no code cell: nbval runs nothing there, and the book shows the notebook itself."
+    dev = load_tool('dev')
+    refs = ROOT / 'nbs' / 'references.ipynb'
+    assert not dev.executed.has_code(refs) and dev.executed.is_current(refs) and dev.executed.rendered(refs) == refs
+    assert dev.executed.has_code(ROOT / 'nbs' / '01_data.ipynb')

@@ -3,6 +3,8 @@ Jupyter Book or Jupyter."""
 import subprocess, sys, venv
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 SMOKE = """
@@ -29,6 +31,7 @@ print('genq', genq.__version__, 'works with torch', torch.__version__)
 """
 
 
+@pytest.mark.slow
 def test_wheel_installs_and_runs_without_dev_tools(tmp_path):
     subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-qq', '--no-deps', '--no-build-isolation', '-w', tmp_path, ROOT],
                    check=True, cwd=tmp_path)

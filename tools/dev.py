@@ -99,7 +99,7 @@ def assemble_book() -> Path:
     wanted = set()
     for nb in toc_notebooks():
         wanted.add(src / nb.relative_to(ROOT))
-        _copy_if_changed(executed.executed_path(nb).read_bytes(), src / nb.relative_to(ROOT))
+        _copy_if_changed(executed.rendered(nb).read_bytes(), src / nb.relative_to(ROOT))
     for old in set((src / 'nbs').glob('*.ipynb')) - wanted: old.unlink()
     return src
 

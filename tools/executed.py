@@ -34,8 +34,19 @@ def executed_path(notebook: Path, root: Path = ROOT) -> Path:
     return root / '_build' / 'executed' / Path(notebook).resolve().relative_to(root)
 
 
+def has_code(notebook: Path) -> bool:
+    "Whether `notebook` has a code cell (a page of prose alone, like the references, is its own executed copy)."
+    return any(c['cell_type'] == 'code' for c in json.loads(Path(notebook).read_text())['cells'])
+
+
+def rendered(notebook: Path, root: Path = ROOT) -> Path:
+    "The notebook the book shows for `notebook`: its executed copy, or itself when it has no code."
+    return executed_path(notebook, root) if has_code(notebook) else Path(notebook)
+
+
 def is_current(notebook: Path, package: str | None = None, root: Path = ROOT) -> bool:
-    "Whether `notebook` has an executed copy made from this notebook, this package and this scale."
+    "Whether `notebook` has an executed copy made from this notebook, this package and this scale (or needs none)."
+    if not has_code(notebook): return True
     copy = executed_path(notebook, root)
     if not copy.exists(): return False
     try: stamp = json.loads(copy.read_text())['metadata'].get(KEY, {})
