@@ -30,7 +30,7 @@ def prf(flags: Tensor, truth: Tensor) -> dict:
     p, r = tp / max(flags.sum().item(), 1), tp / max(truth.sum().item(), 1)
     return dict(precision=round(p, 3), recall=round(r, 3), f1=round(2 * p * r / max(p + r, 1e-12), 3))
 
-# %% ../nbs/03_audit.ipynb #89d982c3
+# %% ../nbs/03_audit.ipynb #eac0bb45
 def _nan_std(x: Tensor) -> Tensor:
     "Per-image standard deviation of the pixels that are not NaN."
     flat = x.flatten(1)
@@ -46,6 +46,7 @@ def find_missing(ds: ImageSet) -> pd.DataFrame:
 
 def find_invalid(ds: ImageSet, min_std: float = 0.05) -> pd.DataFrame:
     "Near-constant images (pixel standard deviation below `min_std`); the score is the contrast over 4·`min_std`."
+    check_number(min_std, 'min_std', 0, lo_open=True)
     std = _nan_std(ds.x).cpu()
     return pd.DataFrame(dict(is_invalid_issue=(std < min_std).numpy(), invalid_score=(std / (4 * min_std)).clamp(0, 1).numpy()))
 
@@ -86,7 +87,7 @@ def aligned_similarity(a: Tensor, b: Tensor, most: int = 2) -> Tensor:
             best = torch.maximum(best, (ua * unit_rows(padded[:, :, dy:dy + h, dx:dx + w])).sum(1))
     return best
 
-# %% ../nbs/03_audit.ipynb #4144bb65
+# %% ../nbs/03_audit.ipynb #e5ee7dd7
 def _groups(n: int, pairs: Tensor) -> Tensor:
     "Connected components of the graph on n rows with the given edges (m×2), as a component id per row."
     comp = torch.arange(n)
@@ -135,14 +136,16 @@ def near_pairs(x: Tensor, k: int = 5, min_candidate: float = 0.9) -> tuple[Tenso
 
 def find_near_duplicates(ds: ImageSet, threshold: float = 0.98, k: int = 5) -> pd.DataFrame:
     "Rows whose aligned similarity to a row with a lower id (directly or through a chain) reaches `threshold`."
+    check_number(threshold, 'threshold', 0, 1); check_int(k, 'k', 1)
     pairs, sim = near_pairs(ds.x, k=k)
     best = torch.zeros(len(ds))                           # each row's highest similarity to any candidate partner
     if len(pairs): best.scatter_reduce_(0, pairs.flatten(), sim.repeat_interleave(2), 'amax')
     return _copies('near_duplicate', ds.ids.cpu(), _groups(len(ds), pairs[sim >= threshold]), (1 - best).clamp(0, 1))
 
-# %% ../nbs/03_audit.ipynb #6cc6cfd9
+# %% ../nbs/03_audit.ipynb #a49c3248
 def find_outliers(ds: ImageSet, k: int = 10, spread: float = 6., reference: ImageSet | None = None) -> pd.DataFrame:
     "Rows far from their `k` nearest neighbours (in the set, or in a trusted `reference` set)."
+    check_int(k, 'k', 1); check_number(spread, 'spread', 0, lo_open=True)
     u = unit_rows(ds.x.cpu())
     dist = 1 - nearest(u, None if reference is None else unit_rows(reference.x.cpu()), k=k)[0].mean(1)
     base = dist if reference is None else 1 - nearest(unit_rows(reference.x.cpu()), k=k)[0].mean(1)
@@ -336,7 +339,7 @@ class AuditReport:
         lines.append(self.summary.to_string(index=False))
         return '\n'.join(lines + [f"note: {n}" for n in self.notes])
 
-# %% ../nbs/03_audit.ipynb #56be5a49
+# %% ../nbs/03_audit.ipynb #7ef9173b
 def _row_table(ds: ImageSet) -> pd.DataFrame:
     "Each row's id, and its file when the set came from a folder (`meta['paths']`, indexed by id)."
     ids = ds.ids.cpu().tolist()
@@ -362,7 +365,10 @@ def chosen_checks(checks) -> dict[str, dict]:
 def audit(ds: ImageSet, checks=tuple(CHECKS), reference: ImageSet | None = None, near_threshold: float = 0.98,
           folds: int = 4, seed: int = 0, probs: Tensor | None = None, device=None, **fit_kwargs) -> AuditReport:
     """Run the `checks` (names, or {name: settings}) on `ds` and report, per row and per issue; `ds` is never changed.
-    The other arguments go to the checks that take them (see `CHECKS`); `fit_kwargs` to the label check's classifier."""
+    The other arguments go to the checks that take them (see `CHECKS`); `fit_kwargs` to the checks whose finder passes
+    settings on (the label check's classifier)."""
+    if fit_kwargs and not any(CHECKS[n].settings() is None for n in chosen_checks(checks)): raise TypeError(
+        f"audit got unknown arguments {sorted(fit_kwargs)}: only checks that train a classifier ('label') take them.")
     chosen = chosen_checks(checks)
     check_set(ds)
     check_int(folds, 'folds', 2); check_number(near_threshold, 'near_threshold', 0, 1)
@@ -372,7 +378,8 @@ def audit(ds: ImageSet, checks=tuple(CHECKS), reference: ImageSet | None = None,
     parts, notes, seconds = [_row_table(ds)], [], {}
     for name, own in chosen.items():
         check = CHECKS[name]
-        settings = {**{to: given[arg] for arg, to in check.shared.items()}, **(fit_kwargs if name == 'label' else {}), **own}
+        extra = fit_kwargs if check.settings() is None else {}        # a finder that passes settings on takes them
+        settings = {**{to: given[arg] for arg, to in check.shared.items()}, **extra, **own}
         note = check.skip(ds, settings) if check.skip else None
         if note: notes.append(note); continue
         t0 = time.perf_counter()

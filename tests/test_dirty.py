@@ -242,3 +242,6 @@ def test_one_registry_serves_audit_scores_cleaning_and_experiments(ds, monkeypat
     assert 'dark' in A.checks_for('outliers') and torch.equal(A.defect_flags(r, 'outliers'), flags)
     with pytest.raises(ValueError, match="has no setting colour. Its settings: level"): A.audit(ds, checks={'dark': dict(colour=1)})
     with pytest.raises(TypeError, match="settings of check 'invalid' should be a dict"): A.audit(ds, checks={'invalid': 0.1})
+    with pytest.raises(TypeError, match='threshold should be a number'): A.audit(ds, checks={'near_duplicate': dict(threshold='0.9')})
+    with pytest.raises(ValueError, match='k should be at least 1'): A.audit(ds, checks={'outlier': dict(k=0)})
+    with pytest.raises(TypeError, match='only checks that train a classifier'): A.audit(ds, checks=['missing'], epochs=2)
