@@ -51,7 +51,8 @@ def main(rates) -> dict:
                    cleanlab_on_genq_probs_f1=f1(find_label_issues(y, probs.numpy()), truth))
         x = noisy.x.flatten(1).numpy()
         for name, clf in simple_classifiers().items():
-            p, s = timed(lambda: cross_val_predict(clf, x, y, cv=StratifiedKFold(4, shuffle=True, random_state=0), method='predict_proba'))
+            p, s = timed(lambda: cross_val_predict(clf, x, y, cv=StratifiedKFold(4, shuffle=True, random_state=0),
+                                                   method='predict_proba'))
             issues, s2 = timed(lambda: find_label_issues(y, p))
             row[f'cleanlab_{name}_f1'], row[f'cleanlab_{name}_s'] = f1(issues, truth), round(s + s2, 2)
         result[f'noise_{rate}'] = row

@@ -27,7 +27,8 @@ def main(batch: int, repeats: int) -> dict:
     loader = best_pass(lambda: torch.utils.data.DataLoader(ds, batch_size=batch, shuffle=True), device, repeats)
     indexed = best_pass(lambda: on_device.batches(batch, seed=0), device, repeats)
     return dict(bench='data', dataset=ds.name, n=len(ds), batch=batch, device=str(device),
-                gpu=torch.cuda.get_device_name() if device.type == 'cuda' else None, cpu_threads=torch.get_num_threads(),
+                gpu=torch.cuda.get_device_name() if device.type == 'cuda' else None,
+                cpu_threads=torch.get_num_threads(),
                 python=platform.python_version(), torch=torch.__version__,
                 dataloader_s=round(loader, 5), imageset_batches_s=round(indexed, 5), speedup=round(loader / indexed, 1))
 

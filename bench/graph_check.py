@@ -21,7 +21,8 @@ def main(steps: int, seeds: int) -> dict:
     net, rows = load_feature_network('mnist5k'), []
     for seed in range(seeds):
         for graph in (True, False):
-            model, hist = train_gan(gan(half.shape, width=32, seed=seed), half, steps=steps, seed=seed, graph=graph, progress=False)
+            model, hist = train_gan(gan(half.shape, width=32, seed=seed), half, steps=steps, seed=seed, graph=graph,
+                                    progress=False)
             s = evaluate(half, model, net)
             rows.append(dict(seed=seed, graph=graph, seconds=round(hist.seconds, 2), fid=round(s['fid'], 4),
                              precision=round(s['precision'], 3), recall=round(s['recall'], 3)))

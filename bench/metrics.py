@@ -15,7 +15,8 @@ import torch
 
 
 def timed_pair(ours, theirs, repeats=5):
-    "Best-of-`repeats` seconds of two computations run alternately (so both meet the same machine load), and their results."
+    """Best-of-`repeats` seconds of two computations run alternately (so both meet the same machine load), and their
+    results."""
     best, out = [float('inf')] * 2, [None] * 2
     for _ in range(repeats):
         for i, fn in enumerate((ours, theirs)):
@@ -46,8 +47,10 @@ def main(n, fid_dim, prdc_dim, k) -> dict:
         warnings.simplefilter('ignore')
         (p_ours, p_ref), (tp_ours, tp_ref) = timed_pair(lambda: prdc(pr, pf, k=k),
                                                          lambda: compute_prdc(pr.numpy(), pf.numpy(), nearest_k=k))
-    return dict(bench='metrics', n=n, cpu_threads=torch.get_num_threads(), python=platform.python_version(), torch=torch.__version__,
-                fid_dim=fid_dim, fid_genq_s=t_ours, fid_torchmetrics_s=t_theirs, fid_speedup=round(t_theirs / t_ours, 2),
+    return dict(bench='metrics', n=n, cpu_threads=torch.get_num_threads(), python=platform.python_version(),
+                torch=torch.__version__,
+                fid_dim=fid_dim, fid_genq_s=t_ours, fid_torchmetrics_s=t_theirs,
+                fid_speedup=round(t_theirs / t_ours, 2),
                 fid_genq=ours, fid_torchmetrics=theirs, fid_rel_diff=abs(ours - theirs) / abs(theirs),
                 prdc_dim=prdc_dim, prdc_genq_s=tp_ours, prdc_package_s=tp_ref, prdc_speedup=round(tp_ref / tp_ours, 2),
                 prdc_max_abs_diff=max(abs(p_ours[m] - float(p_ref[m])) for m in p_ours))
@@ -55,7 +58,9 @@ def main(n, fid_dim, prdc_dim, k) -> dict:
 
 def cpu_name() -> str:
     "The CPU's model name, from /proc/cpuinfo where there is one."
-    try: return next(l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('model name'))
+    try:
+        return next(l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines()
+                    if l.startswith('model name'))
     except (OSError, StopIteration): return platform.processor() or 'unknown CPU'
 
 

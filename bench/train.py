@@ -23,7 +23,8 @@ def classic_loop(model, ds, steps: int, batch: int, device) -> float:
     opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
     bce = nn.BCEWithLogitsLoss()
-    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(ds.x, ds.y), batch_size=batch, shuffle=True, drop_last=True)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(ds.x, ds.y), batch_size=batch, shuffle=True,
+                                         drop_last=True)
     done, log, t0 = 0, [], None
     while done < steps + 20:
         for x, _ in loader:
@@ -57,14 +58,18 @@ def genq_loop(model, ds, steps: int, batch: int, device, compile: bool, graph: b
 def main(steps: int, batch: int, width: int, repeats: int, compile: bool) -> dict:
     device, ds = default_device(), mnist5k()
     classic = max(classic_loop(gan(ds.shape, width=width, seed=0), ds, steps, batch, device) for _ in range(repeats))
-    best = lambda graph: max(genq_loop(gan(ds.shape, width=width, seed=0), ds, steps, batch, device, compile, graph) for _ in range(repeats))
+    best = lambda graph: max(genq_loop(gan(ds.shape, width=width, seed=0), ds, steps, batch, device, compile, graph)
+                             for _ in range(repeats))
     ours, eager = best(None), (best(False) if device.type == 'cuda' else None)
-    return dict(bench='train', model=f'DCGAN width {width}', dataset=ds.name, batch=batch, steps=steps, device=str(device),
-                gpu=torch.cuda.get_device_name() if device.type == 'cuda' else None, cpu_threads=torch.get_num_threads(),
+    return dict(bench='train', model=f'DCGAN width {width}', dataset=ds.name, batch=batch, steps=steps,
+                device=str(device),
+                gpu=torch.cuda.get_device_name() if device.type == 'cuda' else None,
+                cpu_threads=torch.get_num_threads(),
                 compile=compile, amp=device.type == 'cuda', python=platform.python_version(), torch=torch.__version__,
                 cuda_graph=device.type == 'cuda' and not compile, classic_steps_per_s=round(classic, 2),
                 genq_steps_per_s=round(ours, 2), speedup=round(ours / classic, 2),
-                genq_without_graph_steps_per_s=eager and round(eager, 2), speedup_without_graph=eager and round(eager / classic, 2))
+                genq_without_graph_steps_per_s=eager and round(eager, 2), speedup_without_graph=eager
+                and round(eager / classic, 2))
 
 
 if __name__ == '__main__':

@@ -48,7 +48,8 @@ def find_invalid(ds: ImageSet, min_std: float = 0.05) -> pd.DataFrame:
     "Near-constant images (pixel standard deviation below `min_std`); the score is the contrast over 4·`min_std`."
     check_number(min_std, 'min_std', 0, lo_open=True)
     std = _nan_std(ds.x).cpu()
-    return pd.DataFrame(dict(is_invalid_issue=(std < min_std).numpy(), invalid_score=(std / (4 * min_std)).clamp(0, 1).numpy()))
+    return pd.DataFrame(dict(is_invalid_issue=(std < min_std).numpy(),
+                             invalid_score=(std / (4 * min_std)).clamp(0, 1).numpy()))
 
 # %% ../nbs/03_audit.ipynb #f4e4d0cf
 def unit_rows(x: Tensor) -> Tensor:
@@ -152,13 +153,15 @@ def find_outliers(ds: ImageSet, k: int = 10, spread: float = 6., reference: Imag
     med = base.median()
     mad = (base - med).abs().median().clamp_min(1e-6)
     flag = dist > med + spread * mad
-    return pd.DataFrame(dict(is_outlier_issue=flag.numpy(), outlier_score=(med / dist.clamp_min(1e-6)).clamp(0, 1).numpy()))
+    return pd.DataFrame(dict(is_outlier_issue=flag.numpy(),
+                             outlier_score=(med / dist.clamp_min(1e-6)).clamp(0, 1).numpy()))
 
 # %% ../nbs/03_audit.ipynb #f8c2d059
 def confident_joint(probs: Tensor, labels: Tensor) -> Tensor:
     "C[i, j]: images labelled i whose probability for class j reaches class j's threshold (most likely such j)."
     k = probs.shape[1]
-    thresholds = torch.stack([probs[labels == j, j].mean() if (labels == j).any() else torch.tensor(1.) for j in range(k)])
+    thresholds = torch.stack([probs[labels == j, j].mean() if (labels == j).any() else torch.tensor(1.)
+                              for j in range(k)])
     above = probs >= thresholds
     guess = torch.where(above, probs, -1.).argmax(1)
     hit = above.any(1)
@@ -191,10 +194,13 @@ def label_quality(probs: Tensor, labels: Tensor) -> Tensor:
     return q
 
 def _check_probs(probs, ds: ImageSet) -> Tensor:
-    "`probs` if it is an N×classes tensor of probabilities for the rows of `ds` (NaN rows allowed: no label), else an error."
-    if not isinstance(probs, Tensor): raise TypeError(f"probs should be a torch.Tensor of class probabilities. Got {type(probs).__name__}.")
+    """`probs` if it is an N×classes tensor of probabilities for the rows of `ds` (NaN rows allowed: no label), else an
+    error."""
+    if not isinstance(probs, Tensor):
+        raise TypeError(f"probs should be a torch.Tensor of class probabilities. Got {type(probs).__name__}.")
     if probs.shape != (len(ds), ds.num_classes): raise ValueError(
-        f"probs should hold one row of {ds.num_classes} class probabilities per image, shape {(len(ds), ds.num_classes)}. Got {tuple(probs.shape)}.")
+        f"probs should hold one row of {ds.num_classes} class probabilities per image, shape "
+        f"{(len(ds), ds.num_classes)}. Got {tuple(probs.shape)}.")
     ok = probs[~torch.isnan(probs).any(1)]
     if len(ok) and ((ok < 0).any() or (ok.sum(1) - 1).abs().max() > 1e-3): raise ValueError(
         "probs should be probabilities: non-negative rows that sum to 1. Apply softmax to a classifier's logits.")
@@ -203,11 +209,13 @@ def _check_probs(probs, ds: ImageSet) -> Tensor:
 def find_label_issues(ds: ImageSet, probs: Tensor | None = None, folds: int = 4, seed: int = 0, device=None,
                       **fit_kwargs) -> pd.DataFrame:
     "Label issues by confident learning on out-of-fold probabilities (computed unless `probs` is given)."
-    if ds.y is None: raise ValueError(f"{ds.name} has no labels: the label check needs them (leave 'label' out of checks).")
+    if ds.y is None:
+        raise ValueError(f"{ds.name} has no labels: the label check needs them (leave 'label' out of checks).")
     if probs is None: probs = out_of_fold_probs(ds, folds=folds, seed=seed, device=device, **fit_kwargs)
     else: probs = _check_probs(probs, ds)
     y = ds.y.cpu()
-    return pd.DataFrame(dict(is_label_issue=prune_by_noise_rate(probs, y).numpy(), label_score=label_quality(probs, y).numpy(),
+    return pd.DataFrame(dict(is_label_issue=prune_by_noise_rate(probs, y).numpy(),
+                             label_score=label_quality(probs, y).numpy(),
                              suggested_label=torch.where(y >= 0, probs.nan_to_num(0).argmax(1), MISSING).numpy()))
 
 # %% ../nbs/03_audit.ipynb #c07bca71
@@ -246,7 +254,8 @@ def _label_check_note(ds: ImageSet, settings: dict) -> str | None:
     if ds.y is None: return "no labels: the label check was skipped."
     counts = ds.class_counts()
     if (counts > 0).sum() < 2: return "fewer than two classes: the label check was skipped."
-    if counts[counts > 0].min() < 2 * folds: return f"some class has fewer than {2 * folds} images: the label check was skipped."
+    if counts[counts > 0].min() < 2 * folds:
+        return f"some class has fewer than {2 * folds} images: the label check was skipped."
     return None
 
 def _needs_labels(ds: ImageSet, settings: dict) -> str | None:
@@ -284,7 +293,8 @@ def class_imbalance(ds: ImageSet) -> dict:
     "The set-level imbalance check: images per class, the most/fewest ratio and the balance (1 = balanced)."
     if ds.y is None or not (ds.y >= 0).any(): return {}
     counts = ds.class_counts()
-    return dict(counts=counts.tolist(), ratio=float(counts.max() / counts.clamp_min(1).min()), balance=class_balance(ds))
+    return dict(counts=counts.tolist(), ratio=float(counts.max() / counts.clamp_min(1).min()),
+                balance=class_balance(ds))
 
 def _unflagged(table: pd.DataFrame, dimension: str) -> float:
     "The share of rows that no check of `dimension` (in the table) flags."
@@ -296,7 +306,8 @@ def quality_scores(ds: ImageSet, table: pd.DataFrame) -> dict:
     labels_present = 1. if ds.y is None else float((ds.y >= 0).float().mean())
     pixels_present = 1 - float(torch.isnan(ds.x).float().mean())
     return dict(accuracy=_unflagged(table, 'accuracy'), completeness=pixels_present * labels_present,
-                consistency=_unflagged(table, 'consistency'), usability=_unflagged(table, 'usability') * class_balance(ds))
+                consistency=_unflagged(table, 'consistency'),
+                usability=_unflagged(table, 'usability') * class_balance(ds))
 
 # %% ../nbs/03_audit.ipynb #8307b8d7
 @dataclass
@@ -319,9 +330,11 @@ class AuditReport:
 
     def flagged(self, issue: str) -> Tensor:
         "Positions of the rows flagged for `issue`, most severe first."
-        if f'is_{issue}_issue' not in self.table: raise ValueError(f"this audit has no {issue!r} check. It has: {', '.join(self.summary.issue)}.")
+        if f'is_{issue}_issue' not in self.table:
+            raise ValueError(f"this audit has no {issue!r} check. It has: {', '.join(self.summary.issue)}.")
         rows = np.flatnonzero(self.table[f'is_{issue}_issue'].values)
-        return torch.as_tensor(rows[np.argsort(self.table[f'{issue}_score'].values[rows], kind='stable')], dtype=torch.long)
+        return torch.as_tensor(rows[np.argsort(self.table[f'{issue}_score'].values[rows], kind='stable')],
+                               dtype=torch.long)
 
     def show(self, ds: ImageSet, issue: str, n: int = 20, ax=None):
         "The `n` most severe rows flagged for `issue`, as an image grid."
@@ -329,13 +342,16 @@ class AuditReport:
         rows = self.flagged(issue)[:n]
         ax = ax or plt.subplots(figsize=(10, 1.6))[1]
         if len(rows): ax.imshow(image_grid(ds.x[rows.to(ds.device)], nrow=max(len(rows), 1)), interpolation='nearest')
-        ax.axis('off'); ax.set_title(f'{issue}: {int(self.table[f"is_{issue}_issue"].sum())} flagged, worst {len(rows)} shown')
+        ax.axis('off')
+        ax.set_title(f'{issue}: {int(self.table[f"is_{issue}_issue"].sum())} flagged, worst {len(rows)} shown')
         return ax
 
     def __repr__(self):
         q = ', '.join(f'{k} {v:.3f}' for k, v in self.quality.items())
         lines = [f"Audit of {self.name!r}: {len(self.table)} rows. Quality: {q}."]
-        if self.imbalance: lines.append(f"Classes: most/fewest images {self.imbalance['ratio']:.1f}, balance {self.imbalance['balance']:.3f}.")
+        if self.imbalance:
+            lines.append(f"Classes: most/fewest images {self.imbalance['ratio']:.1f}, balance "
+                         f"{self.imbalance['balance']:.3f}.")
         lines.append(self.summary.to_string(index=False))
         return '\n'.join(lines + [f"note: {n}" for n in self.notes])
 
@@ -350,16 +366,18 @@ def _row_table(ds: ImageSet) -> pd.DataFrame:
 
 def chosen_checks(checks) -> dict[str, dict]:
     "The checks to run, each with its own settings, from a list of names or a dict {name: settings}; in registry order."
-    if isinstance(checks, str): raise TypeError(f"checks should be a list of check names, e.g. [{checks!r}]. Got the string {checks!r}.")
+    if isinstance(checks, str):
+        raise TypeError(f"checks should be a list of check names, e.g. [{checks!r}]. Got the string {checks!r}.")
     chosen = dict(checks) if isinstance(checks, dict) else {name: {} for name in checks}
     unknown = set(chosen) - set(CHECKS)
     if unknown: raise ValueError(f"Unknown checks {sorted(unknown)}. Choose from: {', '.join(CHECKS)}.")
     for name, settings in chosen.items():
-        if not isinstance(settings, dict): raise TypeError(f"the settings of check {name!r} should be a dict. Got {settings!r}.")
+        if not isinstance(settings, dict):
+            raise TypeError(f"the settings of check {name!r} should be a dict. Got {settings!r}.")
         known = CHECKS[name].settings()
         extra = set() if known is None else set(settings) - known
-        if extra: raise ValueError(f"check {name!r} has no setting {', '.join(sorted(extra))}. "
-                                   f"Its settings: {', '.join(sorted(known))}.")
+        if extra: raise ValueError(f"check {name!r} has no setting {', '.join(sorted(extra))}. Its settings: "
+                                   f"{', '.join(sorted(known))}.")
     return {name: chosen[name] for name in CHECKS if name in chosen}
 
 def audit(ds: ImageSet, checks=tuple(CHECKS), reference: ImageSet | None = None, near_threshold: float = 0.98,
@@ -394,7 +412,8 @@ OUTCOMES = dict(found=(0.1, 0.7, 0.1), missed=(0.15, 0.35, 1.), false_alarm=(1.,
 def defect_flags(report: AuditReport, defect: str) -> Tensor:
     "A flag per row: flagged by any check in `report` that looks for the injectable `defect`."
     cols = [f'is_{c}_issue' for c in checks_for(defect) if f'is_{c}_issue' in report.table]
-    if not cols: raise ValueError(f"the audit ran none of the checks that look for {defect!r}: {', '.join(checks_for(defect))}.")
+    if not cols:
+        raise ValueError(f"the audit ran none of the checks that look for {defect!r}: {', '.join(checks_for(defect))}.")
     return torch.tensor(report.table[cols].any(axis=1).to_numpy(dtype=bool))
 
 def _outcomes(truth: Tensor, flags: Tensor) -> dict:
@@ -406,21 +425,27 @@ def _outcome_rows(truth: Tensor, flags: Tensor, n: int, seed: int) -> tuple[Tens
     g = torch.Generator().manual_seed(seed)
     groups = [m.nonzero().flatten() for m in _outcomes(truth, flags).values()]
     groups = [rows[torch.randperm(len(rows), generator=g)] for rows in groups]
-    turn = torch.cat([torch.arange(len(rows)) * len(groups) + i for i, rows in enumerate(groups)])   # one from each, in turn
+    turn = torch.cat([torch.arange(len(rows)) * len(groups) + i
+                      for i, rows in enumerate(groups)])   # one from each, in turn
     picked = torch.cat(groups)[turn.argsort()[:n]]
     outcome = torch.cat([torch.full((len(rows),), i) for i, rows in enumerate(groups)])[turn.argsort()[:n]]
     order = outcome.argsort(stable=True)                                                   # shown grouped by outcome
     return picked[order], [list(OUTCOMES)[i] for i in outcome[order].tolist()]
 
-def show_flags(ds: ImageSet, truth: Tensor, flags: Tensor, n: int = 30, nrow: int = 15, seed: int = 0, ax=None, title: str | None = None):
+def show_flags(ds: ImageSet, truth: Tensor, flags: Tensor, n: int = 30, nrow: int = 15, seed: int = 0, ax=None,
+               title: str | None = None):
     "Injected and flagged rows of `ds`, each framed by its outcome: green found, blue missed, orange false alarm."
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
     truth, flags = torch.as_tensor(truth, dtype=torch.bool).cpu(), torch.as_tensor(flags, dtype=torch.bool).cpu()
-    if not len(truth) == len(flags) == len(ds): raise ValueError(f"truth and flags should hold one entry per row: {len(ds)}. Got {len(truth)} and {len(flags)}.")
+    if not len(truth) == len(flags) == len(ds):
+        raise ValueError(f"truth and flags should hold one entry per row: {len(ds)}. "
+                         f"Got {len(truth)} and {len(flags)}.")
     rows, outcomes = _outcome_rows(truth, flags, n, seed)
     ax = ax or plt.subplots(figsize=(10, 1.6))[1]
-    if len(rows): ax.imshow(image_grid(ds.x[rows.to(ds.device)], nrow, frames=[OUTCOMES[o] for o in outcomes]), interpolation='nearest')
+    if len(rows):
+        ax.imshow(image_grid(ds.x[rows.to(ds.device)], nrow, frames=[OUTCOMES[o] for o in outcomes]),
+                  interpolation='nearest')
     counts = {k: int(m.sum()) for k, m in _outcomes(truth, flags).items()}
     ax.legend(handles=[Patch(color=OUTCOMES[k], label=f"{k.replace('_', ' ')}: {c}") for k, c in counts.items()],
               loc='upper left', bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)

@@ -35,7 +35,8 @@ def augment_images(x: Tensor, transform, seed: int = 0) -> Tensor:
         return torch.stack([transform(img) for img in x.cpu()]).to(x.device)
 
 def augmented(ds: ImageSet, transform, copies: int = 1, seed: int = 0) -> ImageSet:
-    "`ds` plus `copies` augmented copies of every row, each with a new id; meta['augmented_from'] maps it to its source."
+    """`ds` plus `copies` augmented copies of every row, each with a new id; meta['augmented_from'] maps it to its
+    source."""
     if copies < 1: raise ValueError(f"copies should be at least 1. Got {copies}.")
     src = torch.arange(len(ds)).repeat(copies)
     return append_rows(ds, augment_images(ds.x.cpu()[src], transform, seed), None if ds.y is None else ds.y.cpu()[src],
@@ -74,22 +75,26 @@ def cutout(x: Tensor, ratio: float = 0.5) -> Tensor:
     cy = torch.randint(0, h + (1 - ch % 2), (n, 1, 1), device=x.device)
     cx = torch.randint(0, w + (1 - cw % 2), (n, 1, 1), device=x.device)
     ys, xs = torch.arange(h, device=x.device)[None, :, None], torch.arange(w, device=x.device)[None, None, :]
-    hole = ((ys - cy + ch // 2).clamp(0, h) < ch) & ((ys - cy + ch // 2) >= 0) & ((xs - cx + cw // 2) >= 0) & ((xs - cx + cw // 2) < cw)
+    dy, dx = ys - cy + ch // 2, xs - cx + cw // 2        # position inside each image's hole, if it is inside
+    hole = (dy.clamp(0, h) < ch) & (dy >= 0) & (dx >= 0) & (dx < cw)
     return x * (~hole)[:, None].to(x.dtype)
 
 POLICIES = {'color': (brightness, saturation, contrast), 'translation': (translation,), 'cutout': (cutout,)}
 
 class DiffAugment:
-    "Differentiable augmentation (Zhao et al., 2020): `DiffAugment('color,translation,cutout')(x)`; pass it to train_gan."
+    """Differentiable augmentation (Zhao et al., 2020): `DiffAugment('color,translation,cutout')(x)`; pass it to
+    train_gan."""
     def __init__(self, policy: str = 'color,translation,cutout'):
-        if not isinstance(policy, str): raise TypeError(f"policy should be a comma-separated string such as 'color,translation'. Got {policy!r}.")
+        if not isinstance(policy, str):
+            raise TypeError(f"policy should be a comma-separated string such as 'color,translation'. Got {policy!r}.")
         self.policy = [p.strip() for p in policy.split(',') if p.strip()]
         unknown = [p for p in self.policy if p not in POLICIES]
         if unknown: raise ValueError(f"Unknown DiffAugment policy {unknown[0]!r}. Choose from: {', '.join(POLICIES)}.")
 
     def __call__(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor) or x.ndim != 4: raise ValueError(
-            f"DiffAugment takes a batch of images, N×C×H×W. Got {f'shape {tuple(x.shape)}' if isinstance(x, Tensor) else type(x).__name__}.")
+            "DiffAugment takes a batch of images, N×C×H×W. Got "
+            f"{f'shape {tuple(x.shape)}' if isinstance(x, Tensor) else type(x).__name__}.")
         for p in self.policy:
             for f in POLICIES[p]: x = f(x)
         return x

@@ -25,7 +25,8 @@ class SmallCNN(nn.Module):
         else:
             self.features = nn.Sequential(nn.Conv2d(c, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                                           nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-            self.head = nn.Sequential(nn.Flatten(), nn.Dropout(0.3), nn.Linear(2 * width * (h // 4) * (w // 4), classes))
+            self.head = nn.Sequential(nn.Flatten(), nn.Dropout(0.3),
+                                      nn.Linear(2 * width * (h // 4) * (w // 4), classes))
 
     def forward(self, x: Tensor) -> Tensor: return self.head(self.features(x))
 
@@ -37,7 +38,8 @@ class SmallCNN(nn.Module):
 # %% ../nbs/03a_classifier.ipynb #7316b2d5
 def fit_classifier(x: Tensor, y: Tensor, classes: int, epochs: int = 8, batch: int = 64, lr: float = 2e-3,
                    width: int = 32, seed: int = 0) -> nn.Module:
-    "Train a SmallCNN on (x, y) with label smoothing (and ±2-pixel shifts from 16×16 up); the same seed, the same model."
+    """Train a SmallCNN on (x, y) with label smoothing (and ±2-pixel shifts from 16×16 up); the same seed, the same
+    model."""
     with seeded(seed, x.device):                               # seeded without touching the caller's RNG
         model = SmallCNN(tuple(x.shape[1:]), classes, width).to(x.device)
         opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
@@ -64,6 +66,7 @@ def out_of_fold_probs(ds: ImageSet, folds: int = 4, seed: int = 0, device=None, 
     fold[labelled] = (torch.randperm(len(labelled), generator=torch.Generator().manual_seed(seed)) % folds).to(device)
     probs = torch.full((len(ds), ds.num_classes), float('nan'), device=device)
     for f in range(folds):
-        model = fit_classifier(x[(fold != f) & (fold >= 0)], y[(fold != f) & (fold >= 0)], ds.num_classes, seed=seed + f, **fit_kwargs)
+        model = fit_classifier(x[(fold != f) & (fold >= 0)], y[(fold != f) & (fold >= 0)], ds.num_classes, seed=seed
+                               + f, **fit_kwargs)
         with torch.no_grad(): probs[fold == f] = torch.cat([model(b).softmax(1) for b in x[fold == f].split(1024)])
     return probs.cpu()

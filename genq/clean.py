@@ -17,7 +17,7 @@ from .audit import CHECKS, AuditReport, audit
 __all__ = ['ALLOWED', 'DEFAULT_POLICY', 'PLAN_FORMAT', 'PLAN_COLUMNS', 'PLAN_OPTIONAL', 'check_policy', 'plan_rows',
            'CleaningPlan', 'make_plan', 'impute_pixels', 'apply_plan', 'clean']
 
-# %% ../nbs/04_clean.ipynb #1cf90fc8
+# %% ../nbs/04_clean.ipynb #d13d536f
 ALLOWED = {name: check.actions for name, check in CHECKS.items()}           # what cleaning may do with each issue
 DEFAULT_POLICY = {name: check.actions[0] for name, check in CHECKS.items()}  # and what it does unless told
 
@@ -25,12 +25,13 @@ def check_policy(policy: dict | None) -> dict:
     "The default policy updated with `policy`, after checking every issue and action."
     policy = {**DEFAULT_POLICY, **(policy or {})}
     for issue, action in policy.items():
-        if issue not in ALLOWED: raise ValueError(f"Unknown issue {issue!r} in the policy. Choose from: {', '.join(ALLOWED)}.")
+        if issue not in ALLOWED:
+            raise ValueError(f"Unknown issue {issue!r} in the policy. Choose from: {', '.join(ALLOWED)}.")
         if action not in ALLOWED[issue]:
             raise ValueError(f"{issue} can be handled by {', '.join(ALLOWED[issue])}. Got {action!r}.")
     return policy
 
-# %% ../nbs/04_clean.ipynb #6d251d20
+# %% ../nbs/04_clean.ipynb #2898956b
 PLAN_FORMAT = 2                    # the version of the plan file's layout, written by `save`; `load` reads 1 and 2
 PLAN_COLUMNS = dict(id=int, drop=bool, relabel_to=int, impute=bool, reason=str)
 PLAN_OPTIONAL = dict(path=str)     # the row's file, when the set came from a folder ('' otherwise)
@@ -46,18 +47,24 @@ def plan_rows(records, where: str = 'the plan') -> pd.DataFrame:
     """The rows of a plan as a typed table, each row checked first: the five columns of `PLAN_COLUMNS` (and `path`,
     optional), ids and `relabel_to` whole numbers (-1: no relabel), `drop` and `impute` true booleans, strings."""
     records = records.to_dict('records') if isinstance(records, pd.DataFrame) else records
-    if not isinstance(records, list): raise ValueError(f"{where}: rows should be a list of rows. Got {type(records).__name__}.")
+    if not isinstance(records, list):
+        raise ValueError(f"{where}: rows should be a list of rows. Got {type(records).__name__}.")
     for i, r in enumerate(records):
-        if not isinstance(r, dict) or not set(PLAN_COLUMNS) <= set(r) <= set(PLAN_COLUMNS) | set(PLAN_OPTIONAL): raise ValueError(
-            f"{where}: row {i} should have exactly the keys {', '.join(PLAN_COLUMNS)} (and path, optional). "
-            f"Got {sorted(r) if isinstance(r, dict) else r!r}.")
+        keys_ok = isinstance(r, dict) and set(PLAN_COLUMNS) <= set(r) <= set(PLAN_COLUMNS) | set(PLAN_OPTIONAL)
+        if not keys_ok: raise ValueError(
+            f"{where}: row {i} should have exactly the keys {', '.join(PLAN_COLUMNS)} (and path, optional). Got "
+            f"{sorted(r) if isinstance(r, dict) else r!r}.")
         r = _native(r)
         bad = next((k for k, kind in {**PLAN_COLUMNS, **PLAN_OPTIONAL}.items() if k in r and not _is(r[k], kind)), None)
         if bad: raise ValueError(f"{where}: row {i} has {bad}={r[bad]!r}, a {type(r[bad]).__name__}; it should be a "
-                                 f"{({**PLAN_COLUMNS, **PLAN_OPTIONAL})[bad].__name__} (true/false for drop and impute, whole numbers for id and relabel_to).")
-        if r['relabel_to'] < MISSING: raise ValueError(f"{where}: row {i} has relabel_to={r['relabel_to']}; use a class index, or {MISSING} for none.")
+                                 f"{({**PLAN_COLUMNS, **PLAN_OPTIONAL})[bad].__name__} (true/false for drop and "
+                                 "impute, whole numbers for id and relabel_to).")
+        if r['relabel_to'] < MISSING:
+            raise ValueError(f"{where}: row {i} has relabel_to={r['relabel_to']}; use a class index, or {MISSING} for "
+                             "none.")
     rows = pd.DataFrame(records, columns=list(PLAN_COLUMNS) + list(PLAN_OPTIONAL))
-    return rows.fillna({'path': ''}).astype(dict(id='int64', drop=bool, relabel_to='int64', impute=bool, reason=str, path=str))
+    rows['path'] = rows['path'].astype(object).fillna('')                   # rows without a file: ''
+    return rows.astype(dict(id='int64', drop=bool, relabel_to='int64', impute=bool, reason=str, path=str))
 
 @dataclass
 class CleaningPlan:
@@ -84,14 +91,18 @@ class CleaningPlan:
         "Read a plan written by `save`; a malformed file is refused with its path and the first problem found."
         path = Path(path)
         try: d = json.loads(path.read_text())
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e: raise ValueError(f"{path} is not a readable plan file: {e}") from e
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ValueError(f"{path} is not a readable plan file: {e}") from e
         if not isinstance(d, dict) or not {'source', 'policy', 'rows'} <= set(d): raise ValueError(
             f"{path} is not a plan file: it should hold source, policy and rows (written by CleaningPlan.save).")
-        if d.get('format', 1) not in (1, PLAN_FORMAT): raise ValueError(f"{path} has plan format {d.get('format')!r}; this genq reads formats 1 and {PLAN_FORMAT}.")
-        if not isinstance(d['source'], str): raise ValueError(f"{path}: source should be the name of a set. Got {d['source']!r}.")
+        if d.get('format', 1) not in (1, PLAN_FORMAT):
+            raise ValueError(f"{path} has plan format {d.get('format')!r}; "
+                             f"this genq reads formats 1 and {PLAN_FORMAT}.")
+        if not isinstance(d['source'], str):
+            raise ValueError(f"{path}: source should be the name of a set. Got {d['source']!r}.")
         return cls(plan_rows(d['rows'], str(path)), check_policy(d['policy']), d['source'])
 
-# %% ../nbs/04_clean.ipynb #efd1599a
+# %% ../nbs/04_clean.ipynb #2a752131
 def _file(table: pd.DataFrame, row_id: int) -> str:
     "' (its file)' for the row `row_id` of an audit table that has paths, else ''."
     if 'path' not in table: return ''
@@ -105,8 +116,11 @@ def _reasons(report: AuditReport, policy: dict) -> pd.DataFrame:
         if action == 'keep' or f'is_{issue}_issue' not in t: continue
         hit = t[t[f'is_{issue}_issue']]
         why = [f"{issue} (score {s:.2f})" for s in hit[f'{issue}_score']]
-        if f'{issue}_of' in hit: why = [f"{issue} of id {int(o)}{_file(t, o)} (score {s:.2f})" for o, s in zip(hit[f'{issue}_of'], hit[f'{issue}_score'])]
-        if issue == 'label' and action == 'relabel': why = [f"{w}: relabel to {int(l)}" for w, l in zip(why, hit.suggested_label)]
+        if f'{issue}_of' in hit:
+            why = [f"{issue} of id {int(o)}{_file(t, o)} (score {s:.2f})"
+                   for o, s in zip(hit[f'{issue}_of'], hit[f'{issue}_score'])]
+        if issue == 'label' and action == 'relabel':
+            why = [f"{w}: relabel to {int(l)}" for w, l in zip(why, hit.suggested_label)]
         if action == 'review': why = [f"{w}: review" + (f" (suggested label {int(l)})" if issue == 'label' else '')
                                       for w, l in zip(why, hit.suggested_label if issue == 'label' else hit.id)]
         parts.append(pd.DataFrame(dict(id=hit.id.values, issue=issue, action=action, reason=why,
@@ -128,7 +142,7 @@ def make_plan(report: AuditReport, policy: dict | None = None) -> CleaningPlan:
     rows['path'] = '' if paths is None else rows.id.map(paths).fillna('').values
     return CleaningPlan(rows.reset_index(drop=True), policy, report.name)
 
-# %% ../nbs/04_clean.ipynb #16f0450a
+# %% ../nbs/04_clean.ipynb #075420de
 def impute_pixels(ds: ImageSet, rows: Tensor) -> Tensor:
     "Images of `ds` with the NaN pixels of `rows` filled by the per-pixel mean of complete images of the same class."
     x = ds.x.clone()
@@ -145,12 +159,16 @@ def apply_plan(ds: ImageSet, plan: CleaningPlan, allow_other_source: bool = Fals
     """A new set with the plan applied (rows dropped, relabelled, imputed); `ds` is unchanged. A plan made for a set of
     another name is refused unless `allow_other_source` (ids alone cannot tell two sets apart)."""
     check_set(ds)
-    if not isinstance(plan, CleaningPlan): raise TypeError(f"plan should be a CleaningPlan (CleaningPlan.load(path) reads a file). Got {type(plan).__name__}.")
+    if not isinstance(plan, CleaningPlan):
+        raise TypeError("plan should be a CleaningPlan (CleaningPlan.load(path) reads a file). Got "
+                        f"{type(plan).__name__}.")
     rows = plan_rows(plan.rows)
     if plan.source and plan.source != ds.name and not allow_other_source: raise ValueError(
-        f"the plan was made for {plan.source!r}, not {ds.name!r}. Pass allow_other_source=True if it is the same data under another name.")
+        f"the plan was made for {plan.source!r}, not {ds.name!r}. Pass allow_other_source=True if it is the same data "
+        "under another name.")
     if (rows.relabel_to >= 0).any() and (ds.y is None or rows.relabel_to.max() >= ds.num_classes): raise ValueError(
-        f"the plan relabels to class {rows.relabel_to.max()}, but {ds.name!r} has {ds.num_classes if ds.y is not None else 'no'} classes.")
+        f"the plan relabels to class {rows.relabel_to.max()}, but {ds.name!r} has "
+        f"{ds.num_classes if ds.y is not None else 'no'} classes.")
     plan = CleaningPlan(rows, plan.policy, plan.source)
     pos = {int(i): p for p, i in enumerate(ds.ids.tolist())}
     unknown = [i for i in plan.rows.id.tolist() if i not in pos]
@@ -169,7 +187,8 @@ def apply_plan(ds: ImageSet, plan: CleaningPlan, allow_other_source: bool = Fals
     out = ds.replace(x=x, y=y, meta=meta, allow_nan=True).subset(keep)
     return out.replace(allow_nan=bool(torch.isnan(out.x).any()))     # NaN allowed only if some remain
 
-def clean(ds: ImageSet, report: AuditReport | None = None, policy: dict | None = None, **audit_kwargs) -> tuple[ImageSet, CleaningPlan]:
+def clean(ds: ImageSet, report: AuditReport | None = None, policy: dict | None = None,
+          **audit_kwargs) -> tuple[ImageSet, CleaningPlan]:
     "Audit `ds` (unless a `report` is given), make a plan with `policy`, apply it: the cleaned set and the plan."
     plan = make_plan(report if report is not None else audit(ds, **audit_kwargs), policy)
     return apply_plan(ds, plan), plan

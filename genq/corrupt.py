@@ -104,7 +104,8 @@ def duplicates(ds: ImageSet, rate: float, copies: int = 1, seed: int = 0, near: 
         x_new = edit(x_new, default if strength is None else strength, g)
     new_ids = int(ds.ids.max()) + 1 + torch.arange(len(src))
     meta = recorded(ds, 'duplicates', rate=rate, copies=copies, seed=seed, near=near, strength=strength)
-    meta['duplicate_of'] = {**ds.meta.get('duplicate_of', {}), **dict(zip(new_ids.tolist(), ds.ids.cpu()[src].tolist()))}
+    meta['duplicate_of'] = {**ds.meta.get('duplicate_of', {}),
+                            **dict(zip(new_ids.tolist(), ds.ids.cpu()[src].tolist()))}
     return Corrupted(_append(ds, x_new, None if ds.y is None else ds.y.cpu()[src], new_ids, meta),
                      as_mask(len(ds) + len(src), torch.arange(len(ds), len(ds) + len(src))))
 
@@ -157,7 +158,8 @@ def occlude(x: Tensor, frac: float, g: torch.Generator) -> Tensor:
     "Cover a random square of side `frac`·width in each image with mid-grey."
     n, _, h, w = x.shape
     s = max(1, round(frac * w))
-    top, left = (torch.rand(n, 1, 1, generator=g) * (h - s + 1)).long(), (torch.rand(n, 1, 1, generator=g) * (w - s + 1)).long()
+    top = (torch.rand(n, 1, 1, generator=g) * (h - s + 1)).long()
+    left = (torch.rand(n, 1, 1, generator=g) * (w - s + 1)).long()
     r, c = torch.arange(h)[None, :, None], torch.arange(w)[None, None, :]
     box = (r >= top) & (r < top + s) & (c >= left) & (c < left + s)
     return torch.where(box[:, None], 0., x)
@@ -170,7 +172,8 @@ def lower_contrast(x: Tensor, factor: float, g: torch.Generator | None = None) -
 CORRUPTIONS = dict(noise=(add_noise, 0.5), blur=(blur, 1.5), salt_and_pepper=(salt_and_pepper, 0.1),
                    occlusion=(occlude, 0.4), contrast=(lower_contrast, 0.3))
 
-def corrupt_images(ds: ImageSet, rate: float, kind: str = 'noise', strength: float | None = None, seed: int = 0) -> Corrupted:
+def corrupt_images(ds: ImageSet, rate: float, kind: str = 'noise', strength: float | None = None,
+                   seed: int = 0) -> Corrupted:
     "Apply the corruption `kind` (see `CORRUPTIONS`) at `strength` to a `rate` share of the images."
     if kind not in CORRUPTIONS: raise ValueError(f"kind should be one of {', '.join(CORRUPTIONS)}. Got {kind!r}.")
     fn, default = CORRUPTIONS[kind]
@@ -210,8 +213,8 @@ def long_tail(ds: ImageSet, ratio: float, seed: int = 0) -> Corrupted:
     y, k = _labelled(ds), ds.num_classes
     check_number(ratio, 'ratio (most / fewest images per class)', 1)
     absent = [ds.classes[c] for c in torch.nonzero(ds.class_counts() == 0).flatten().tolist()]
-    if absent: raise ValueError(f"long_tail needs an image of every class; {ds.name} has none of {absent[:5]}. "
-                                "Drop those classes from the set first (ds.subset) or pass a set that has them.")
+    if absent: raise ValueError(f"long_tail needs an image of every class; {ds.name} has none of {absent[:5]}. Drop "
+                                "those classes from the set first (ds.subset) or pass a set that has them.")
     n0 = int(ds.class_counts().min())
     want = [max(1, round(n0 * ratio ** (-c / max(k - 1, 1)))) for c in range(k)]
     g = seeded_generator(seed)

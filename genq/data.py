@@ -53,34 +53,41 @@ def check_images(x, allow_nan: bool = False) -> Tensor:
     if len(x) == 0: raise ValueError("x is empty: an image set needs at least one image.")
     if not x.is_floating_point(): raise ValueError(
         f"x should be a float tensor with values in [-1, 1]. Got {x.dtype}; rescale it with to_unit_range(x, 0, 255).")
-    if torch.isinf(x).any(): raise ValueError(f"x has infinite pixels (rows {_rows(torch.isinf(x))}). Drop or repair them.")
+    if torch.isinf(x).any():
+        raise ValueError(f"x has infinite pixels (rows {_rows(torch.isinf(x))}). Drop or repair them.")
     nan = torch.isnan(x)
     has_nan = bool(nan.any())
     if has_nan and not allow_nan: raise ValueError(
-        f"x has NaN pixels (rows {_rows(nan)}). Drop those rows, or pass allow_nan=True to keep them as missing values.")
+        f"x has NaN pixels (rows {_rows(nan)}). Drop those rows, or pass allow_nan=True to keep them as missing "
+        "values.")
     if has_nan and nan.all(): raise ValueError("x has only NaN pixels: there is no image to keep.")
     lo, hi = (x[~nan] if has_nan else x).aminmax()
     lo, hi = lo.item(), hi.item()
     if lo < -1 - 1e-4 or hi > 1 + 1e-4: raise ValueError(
-        f"x should have values in [-1, 1]. Got values from {lo:.4g} to {hi:.4g}; rescale it with to_unit_range(x, lo, hi).")
+        f"x should have values in [-1, 1]. Got values from {lo:.4g} to {hi:.4g}; rescale it with to_unit_range(x, lo, "
+        "hi).")
     return x
 
 def check_labels(y, n: int, num_classes: int | None = None, name: str = 'y') -> Tensor:
-    "Return `y` as a long tensor of `n` labels in 0..num_classes-1 (or `MISSING`), else raise `ValueError` naming `name`."
+    """Return `y` as a long tensor of `n` labels in 0..num_classes-1 (or `MISSING`), else raise `ValueError` naming
+    `name`."""
     if not isinstance(y, Tensor): y = torch.as_tensor(np.asarray(y))
-    if y.ndim != 1 or len(y) != n: raise ValueError(f"{name} should hold one label per image, {n} in all. Got shape {tuple(y.shape)}.")
-    if y.is_floating_point() or y.dtype == torch.bool: raise ValueError(f"{name} should hold integer class indices. Got {y.dtype}.")
+    if y.ndim != 1 or len(y) != n:
+        raise ValueError(f"{name} should hold one label per image, {n} in all. Got shape {tuple(y.shape)}.")
+    if y.is_floating_point() or y.dtype == torch.bool:
+        raise ValueError(f"{name} should hold integer class indices. Got {y.dtype}.")
     y = y.long()
     top = num_classes if num_classes is not None else (int(y.max()) + 1 if n else 0)
     bad = (y < MISSING) | (y >= top)
-    if bad.any(): raise ValueError(f"labels should lie in 0..{top - 1}, or be {MISSING} for a missing label. "
-                                   f"Got {sorted(set(y[bad].tolist()))[:5]} (rows {_rows(bad)}).")
+    if bad.any(): raise ValueError(f"labels should lie in 0..{top - 1}, or be {MISSING} for a missing label. Got "
+                                   f"{sorted(set(y[bad].tolist()))[:5]} (rows {_rows(bad)}).")
     return y
 
 def to_unit_range(x, lo: float = 0., hi: float = 255.) -> Tensor:
     "Map values in [lo, hi] linearly onto float32 values in [-1, 1]."
     if hi <= lo: raise ValueError(f"hi should be greater than lo. Got lo={lo}, hi={hi}.")
-    return (torch.as_tensor(np.asarray(x) if not isinstance(x, Tensor) else x, dtype=torch.float32) - lo) / (hi - lo) * 2 - 1
+    return (torch.as_tensor(np.asarray(x) if not isinstance(x, Tensor) else x,
+                            dtype=torch.float32) - lo) / (hi - lo) * 2 - 1
 
 # %% ../nbs/01_data.ipynb #f8f10c5f
 def _interval(lo, hi, lo_open: bool = False, hi_open: bool = False) -> str:
@@ -90,7 +97,8 @@ def _interval(lo, hi, lo_open: bool = False, hi_open: bool = False) -> str:
     return f"lie in {'(' if lo_open else '['}{lo}, {hi}{')' if hi_open else ']'}"
 
 def check_int(value, name: str, lo: int | None = None, hi: int | None = None) -> int:
-    "Return `value` as an int if it is a whole number (not a bool) in [lo, hi], else a `TypeError`/`ValueError` naming `name`."
+    """Return `value` as an int if it is a whole number (not a bool) in [lo, hi], else a `TypeError`/`ValueError`
+    naming `name`."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} should be a whole number (int). Got {value!r} of type {type(value).__name__}.")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
@@ -99,7 +107,8 @@ def check_int(value, name: str, lo: int | None = None, hi: int | None = None) ->
 
 def check_number(value, name: str, lo: float | None = None, hi: float | None = None, lo_open: bool = False,
                  hi_open: bool = False) -> float:
-    "Return `value` as a float if it is a real number in the interval from `lo` to `hi` (open where said), else an error naming `name`."
+    """Return `value` as a float if it is a real number in the interval from `lo` to `hi` (open where said), else an
+    error naming `name`."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} should be a number. Got {value!r} of type {type(value).__name__}.")
     v = float(value)
@@ -111,7 +120,8 @@ def check_number(value, name: str, lo: float | None = None, hi: float | None = N
 def check_set(ds, name: str = 'ds'):
     "Return `ds` if it is an `ImageSet`, else a `TypeError` naming `name` and how to make one."
     if not isinstance(ds, ImageSet): raise TypeError(
-        f"{name} should be an ImageSet (ImageSet(x, y), or from_folder(path) for a folder of images). Got {type(ds).__name__}.")
+        f"{name} should be an ImageSet (ImageSet(x, y), or from_folder(path) for a folder of images). Got "
+        f"{type(ds).__name__}.")
     return ds
 
 def check_choice(value, name: str, choices) -> str:
@@ -158,7 +168,8 @@ class ImageSet(torch.utils.data.Dataset):
     def __getitem__(self, i): return self.x[i] if self.y is None else (self.x[i], self.y[i])
     def __repr__(self):
         c, h, w = self.shape
-        return f"ImageSet({self.name!r}, n={len(self)}, shape={c}×{h}×{w}, classes={len(self.classes)}, device={self.device})"
+        return (f"ImageSet({self.name!r}, n={len(self)}, shape={c}×{h}×{w}, classes={len(self.classes)}, "
+                f"device={self.device})")
 
     @property
     def shape(self) -> tuple: return tuple(self.x.shape[1:])
@@ -170,8 +181,10 @@ class ImageSet(torch.utils.data.Dataset):
 def _check_ids(ids, n: int) -> Tensor:
     "Return `ids` as n unique non-negative long ids, else raise `ValueError`."
     ids = torch.as_tensor(ids)
-    if ids.shape != (n,) or ids.is_floating_point(): raise ValueError(f"ids should be {n} integers, one per image. Got {ids.dtype} of shape {tuple(ids.shape)}.")
-    if (ids < 0).any() or len(torch.unique(ids)) != n: raise ValueError("ids should be unique and non-negative: each names one row of the source.")
+    if ids.shape != (n,) or ids.is_floating_point():
+        raise ValueError(f"ids should be {n} integers, one per image. Got {ids.dtype} of shape {tuple(ids.shape)}.")
+    if (ids < 0).any() or len(torch.unique(ids)) != n:
+        raise ValueError("ids should be unique and non-negative: each names one row of the source.")
     return ids.long()
 
 def _default_classes(y: Tensor | None) -> tuple:
@@ -184,7 +197,8 @@ def _index(idx, n: int, device) -> Tensor:
     "Row indices from a boolean mask of length `n` or from integer positions."
     idx = torch.as_tensor(idx, device=device)
     if idx.dtype == torch.bool:
-        if idx.shape != (n,): raise ValueError(f"a boolean mask should have one entry per row, {n}. Got shape {tuple(idx.shape)}.")
+        if idx.shape != (n,):
+            raise ValueError(f"a boolean mask should have one entry per row, {n}. Got shape {tuple(idx.shape)}.")
         return torch.nonzero(idx).flatten()
     return idx.long().reshape(-1)
 
@@ -208,7 +222,8 @@ def _replace(self, **changes) -> ImageSet:
 
 ImageSet.subset, ImageSet.to, ImageSet.class_counts, ImageSet.replace = _subset, _to, _class_counts, _replace
 
-def append_rows(ds: ImageSet, x: Tensor, y: Tensor | None, key: str, sources: list, name: str | None = None) -> ImageSet:
+def append_rows(ds: ImageSet, x: Tensor, y: Tensor | None, key: str, sources: list, name: str
+                | None = None) -> ImageSet:
     "`ds` plus rows (x, y) under new ids; `meta[key]` maps each new id to what it was made from (`sources`)."
     ids = int(ds.ids.max()) + 1 + torch.arange(len(x))
     meta = {**ds.meta, key: {**ds.meta.get(key, {}), **dict(zip(ids.tolist(), sources))}}
@@ -219,14 +234,16 @@ def append_rows(ds: ImageSet, x: Tensor, y: Tensor | None, key: str, sources: li
 # %% ../nbs/01_data.ipynb #871fabf4
 def _split(self, frac: float = 0.5, seed: int = 0, stratify: bool = True) -> tuple[ImageSet, ImageSet]:
     "Two disjoint sets, the first with `frac` of the rows (of each class when `stratify`)."
-    if check_number(frac, 'frac') <= 0 or frac >= 1: raise ValueError(f"frac should lie strictly between 0 and 1. Got {frac}.")
+    if check_number(frac, 'frac') <= 0 or frac >= 1:
+        raise ValueError(f"frac should lie strictly between 0 and 1. Got {frac}.")
     g = seeded_generator(seed)
     y = self.y.cpu() if (stratify and self.y is not None) else torch.zeros(len(self), dtype=torch.long)
     first = torch.zeros(len(self), dtype=torch.bool)
     for c in torch.unique(y):
         rows = torch.nonzero(y == c).flatten()
         first[rows[torch.randperm(len(rows), generator=g)[:round(frac * len(rows))]]] = True
-    if first.all() or not first.any(): raise ValueError(f"split(frac={frac}) of {len(self)} rows leaves one part empty.")
+    if first.all() or not first.any():
+        raise ValueError(f"split(frac={frac}) of {len(self)} rows leaves one part empty.")
     return self.subset(first), self.subset(~first)
 
 ImageSet.split = _split
@@ -308,7 +325,8 @@ def image_grid(x: Tensor, nrow: int = 10, frames=None) -> np.ndarray:
 def _framed(x: Tensor, frames) -> Tensor:
     "RGB images `x` in [0, 1], each inside a frame of its colour (`frames`: one RGB triple per image)."
     colours = torch.as_tensor(frames, dtype=x.dtype).reshape(-1, 3)
-    if len(colours) != len(x): raise ValueError(f"frames should hold one RGB colour per image: {len(x)}. Got {len(colours)}.")
+    if len(colours) != len(x):
+        raise ValueError(f"frames should hold one RGB colour per image: {len(x)}. Got {len(colours)}.")
     w = max(1, x.shape[-1] // 14)
     out = colours[:, :, None, None].expand(-1, -1, x.shape[2] + 2 * w, x.shape[3] + 2 * w).clone()
     out[:, :, w:-w, w:-w] = x
@@ -350,7 +368,8 @@ def translate(x: Tensor, offsets: Tensor) -> Tensor:
     out = torch.full_like(x, -1.)
     for dy, dx in torch.unique(offsets, dim=0).tolist():
         i = torch.nonzero((offsets == torch.tensor([dy, dx])).all(1)).flatten()
-        out[i, :, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = x[i, :, max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+        out[i, :, max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = x[i, :, max(-dy, 0):h - max(dy, 0),
+                                                                            max(-dx, 0):w - max(dx, 0)]
     return out
 
 # %% ../nbs/01_data.ipynb #058d7784
@@ -363,12 +382,12 @@ def _unavailable(key: str, root, download: bool, err: Exception) -> DatasetUnava
     "The error for a torchvision dataset that could not be loaded, with what to do about it."
     name = _TORCHVISION[key]
     why = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
-    todo = ("the download failed: this machine may have no internet access. Download it where there is, and copy "
-            f"the folder {str(Path(root) / name)!r} here" if download else
+    todo = ("the download failed: this machine may have no internet access. Download it where there is, and copy the "
+            f"folder {str(Path(root) / name)!r} here" if download else
             f"it is not in {str(root)!r}. Pass download=True to fetch it (about {_SIZES[key]})")
     if key == 'fashion_mnist': todo += "; on Debian or Ubuntu, apt-get install dataset-fashion-mnist gives it offline"
-    return DatasetUnavailableError(f"{name} could not be loaded ({why}): {todo}; "
-                                   "or use genq.data.mnist5k() or digits(), which ship with Python packages.")
+    return DatasetUnavailableError(f"{name} could not be loaded ({why}): {todo}; or use genq.data.mnist5k() or "
+                                   "digits(), which ship with Python packages.")
 
 _SIZES = {'mnist': '12 MB', 'fashion_mnist': '30 MB', 'cifar10': '170 MB'}
 
@@ -398,7 +417,8 @@ FASHION_SHA256 = {  # of the decompressed IDX files
     'train-labels-idx1-ubyte': 'bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9',
     't10k-images-idx3-ubyte': '5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b',
     't10k-labels-idx1-ubyte': '0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34'}
-FASHION_CLASSES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot')
+FASHION_CLASSES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag',
+                   'Ankle boot')
 
 def _idx_bytes(path: Path) -> bytes:
     import gzip
@@ -408,14 +428,17 @@ def read_idx(path, sha256: str | None = None) -> np.ndarray:
     "The array in an IDX file of unsigned bytes (MNIST's format), raw or gzipped; refused unless it matches `sha256`."
     path = Path(path)
     try: raw = _idx_bytes(path)
-    except (OSError, EOFError) as e: raise ValueError(f"{path} could not be read ({e}): it is damaged or truncated.") from None
+    except (OSError, EOFError) as e:
+        raise ValueError(f"{path} could not be read ({e}): it is damaged or truncated.") from None
     if sha256 and hashlib.sha256(raw).hexdigest() != sha256:
-        raise ValueError(f"{path} does not match the original file's checksum: it is damaged or another file. Delete it "
-                         "and install it again (apt-get install --reinstall dataset-fashion-mnist, or download=True).")
+        raise ValueError(f"{path} does not match the original file's checksum: it is damaged or another file. Delete "
+                         "it and install it again (apt-get install --reinstall dataset-fashion-mnist, or "
+                         "download=True).")
     if len(raw) < 4 or raw[:3] != b'\x00\x00\x08': raise ValueError(f"{path} is not an IDX file of unsigned bytes.")
     dims = np.frombuffer(raw, '>i4', count=raw[3], offset=4).tolist()
     start = 4 + 4 * raw[3]
-    if len(raw) != start + int(np.prod(dims)): raise ValueError(f"{path} is truncated or damaged: its header promises {dims}.")
+    if len(raw) != start + int(np.prod(dims)):
+        raise ValueError(f"{path} is truncated or damaged: its header promises {dims}.")
     return np.frombuffer(raw, np.uint8, offset=start).reshape(dims)
 
 def _fashion_files(root, split: str) -> dict | None:
@@ -423,12 +446,14 @@ def _fashion_files(root, split: str) -> dict | None:
     found = {}
     for kind, dims in (('images', 3), ('labels', 1)):
         stem = f'{split}-{kind}-idx{dims}-ubyte'
-        paths = [d / f'{stem}{ext}' for d in (Path(root) / 'FashionMNIST' / 'raw', *FASHION_DIRS) for ext in ('', '.gz')]
+        paths = [d / f'{stem}{ext}' for d in (Path(root) / 'FashionMNIST' / 'raw', *FASHION_DIRS)
+                 for ext in ('', '.gz')]
         found[kind] = next((p for p in paths if p.is_file()), None)
     return found if all(found.values()) else None
 
 def fashion_mnist(root='data', train: bool = True, download: bool = False) -> ImageSet:
-    "Fashion-MNIST (60,000 or 10,000 28×28 clothing images, 10 classes): from a system package or `root`, else torchvision."
+    """Fashion-MNIST (60,000 or 10,000 28×28 clothing images, 10 classes): from a system package or `root`, else
+    torchvision."""
     files = _fashion_files(root, 'train' if train else 't10k')
     if files is None: return _torchvision('fashion_mnist', root, train, download)
     x, y = (read_idx(p, FASHION_SHA256[p.name.removesuffix('.gz')]) for p in (files['images'], files['labels']))
@@ -458,7 +483,8 @@ def _folder_files(root: Path) -> tuple[list, tuple]:
     visible = lambda p: not p.name.startswith('.')
     classes = tuple(sorted(d.name for d in root.iterdir() if d.is_dir() and visible(d)))
     if not classes: return [(f, MISSING) for f in sorted(root.iterdir()) if f.is_file() and visible(f)], ()
-    return [(f, i) for i, c in enumerate(classes) for f in sorted((root / c).rglob('*')) if f.is_file() and visible(f)], classes
+    return [(f, i) for i, c in enumerate(classes) for f in sorted((root / c).rglob('*')) if f.is_file()
+            and visible(f)], classes
 
 def from_folder(path, size: int = 28, channels: int = 1, name: str | None = None) -> ImageSet:
     "Images from a folder (one subfolder per class), resized to size×size; unreadable files skipped and listed."

@@ -33,7 +33,8 @@ def feature_network(train: ImageSet, epochs: int = 8, width: int = 32, seed: int
 def features(net: nn.Module | None, x: Tensor, batch: int = 1024) -> Tensor:
     "Feature vectors of images `x`: `net.embed` (a SmallCNN's averaged feature maps), or flat pixels if `net` is None."
     if net is None: return x.flatten(1).float().cpu()
-    if not hasattr(net, 'embed'): raise TypeError(f"net should have an embed(x) method, as SmallCNN has. Got {type(net).__name__}.")
+    if not hasattr(net, 'embed'):
+        raise TypeError(f"net should have an embed(x) method, as SmallCNN has. Got {type(net).__name__}.")
     dev = next(net.parameters()).device
     return torch.cat([net.embed(b.to(dev)).float().cpu() for b in x.nan_to_num(-1).split(batch)])
 
@@ -43,7 +44,8 @@ FEATURE_NETWORKS = dict(mnist5k=dict(shape=(1, 28, 28), classes=10, width=32, ep
 
 def weights_path(name: str) -> Path:
     "Where the shipped weights of the feature network for dataset `name` live."
-    if name not in FEATURE_NETWORKS: raise ValueError(f"No feature network for {name!r}. Choose one of: {', '.join(FEATURE_NETWORKS)}.")
+    if name not in FEATURE_NETWORKS:
+        raise ValueError(f"No feature network for {name!r}. Choose one of: {', '.join(FEATURE_NETWORKS)}.")
     return Path(str(files('genq'))) / 'weights' / f'{name}_features.pt'
 
 def _sha256(path: Path) -> str: return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -59,7 +61,9 @@ def save_feature_network(net: nn.Module, name: str) -> Path:
 def load_feature_network(name: str = 'mnist5k', device=None) -> nn.Module:
     "The shipped feature network for dataset `name`, checksum verified, in eval mode."
     path = weights_path(name)
-    if not path.exists(): raise ValueError(f"{path} is missing: reinstall genq, or rebuild it with GENQ_REBUILD_WEIGHTS=1 in the metrics chapter.")
+    if not path.exists():
+        raise ValueError(f"{path} is missing: reinstall genq, or rebuild it with GENQ_REBUILD_WEIGHTS=1 in the metrics "
+                         "chapter.")
     if _sha256(path) != path.with_suffix('.sha256').read_text().strip():
         raise ValueError(f"{path} does not match its checksum: the file is damaged. Reinstall genq.")
     spec = FEATURE_NETWORKS[name]
@@ -69,7 +73,8 @@ def load_feature_network(name: str = 'mnist5k', device=None) -> nn.Module:
 
 # %% ../nbs/05_metrics.ipynb #c45955ef
 def _features(f, name: str = 'features') -> Tensor:
-    "`f` as an N×D floating-point CPU tensor of finite values with N ≥ 2, else a ValueError. Never a copy when it is one."
+    """`f` as an N×D floating-point CPU tensor of finite values with N ≥ 2, else a ValueError. Never a copy when it is
+    one."""
     f = torch.as_tensor(f).cpu()
     if f.ndim != 2: raise ValueError(f"{name} should be a 2-D array, N×D. Got shape {tuple(f.shape)}.")
     if len(f) < 2: raise ValueError(f"{name} should hold at least 2 rows. Got {len(f)}.")
@@ -78,7 +83,8 @@ def _features(f, name: str = 'features') -> Tensor:
     return f
 
 def _same_width(a: Tensor, b: Tensor, names: str = 'real and fake features'):
-    "A clear error when two feature sets have different widths (from different feature networks, or pixels and features)."
+    """A clear error when two feature sets have different widths (from different feature networks, or pixels and
+    features)."""
     if a.shape[1] != b.shape[1]: raise ValueError(
         f"{names} should have the same width (the same feature network). Got {a.shape[1]} and {b.shape[1]}.")
 
@@ -123,24 +129,29 @@ def fid(real, fake) -> float:
     real, fake = _features(real, 'real features'), _features(fake, 'fake features')
     _same_width(real, fake)
     if min(len(real), len(fake)) < real.shape[1]:
-        warnings.warn(f"FID from {min(len(real), len(fake))} samples of {real.shape[1]}-dimensional features: the covariance "
-                      "is rank-deficient and FID is strongly biased upward. Use more samples, or compare with fid_infinity.", stacklevel=2)
+        warnings.warn(f"FID from {min(len(real), len(fake))} samples of {real.shape[1]}-dimensional features: the "
+                      "covariance is rank-deficient and FID is strongly biased upward. Use more samples, or compare "
+                      "with fid_infinity.", stacklevel=2)
     return frechet_distance(*gaussian_stats(real), *gaussian_stats(fake))
 
 # %% ../nbs/05_metrics.ipynb #d0aecd8c
 def fid_infinity(real, fake, sizes=(250, 500, 750, 1000), repeats: int = 3, seed: int = 0) -> tuple[float, Tensor]:
-    "FID extrapolated to infinitely many samples (Chong & Forsyth 2020), and the (size, mean FID) points it was fitted on."
+    """FID extrapolated to infinitely many samples (Chong & Forsyth 2020), and the (size, mean FID) points it was
+    fitted on."""
     real, fake = _features64(real, 'real features'), _features64(fake, 'fake features')
     _same_width(real, fake); check_int(repeats, 'repeats', 1)
     if len({check_int(n, 'sizes', 2) for n in sizes}) < 2:
-        raise ValueError(f"sizes should hold at least two different sample sizes to extrapolate from. Got {list(sizes)}.")
+        raise ValueError("sizes should hold at least two different sample sizes to extrapolate from. Got "
+                         f"{list(sizes)}.")
     g = torch.Generator().manual_seed(seed)
     points = []
     for n in sizes:
-        if n > min(len(real), len(fake)): raise ValueError(f"sizes should not exceed the smaller set, {min(len(real), len(fake))}. Got {n}.")
+        if n > min(len(real), len(fake)):
+            raise ValueError(f"sizes should not exceed the smaller set, {min(len(real), len(fake))}. Got {n}.")
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            vals = [fid(real[torch.randperm(len(real), generator=g)[:n]], fake[torch.randperm(len(fake), generator=g)[:n]]) for _ in range(repeats)]
+            vals = [fid(real[torch.randperm(len(real), generator=g)[:n]],
+                        fake[torch.randperm(len(fake), generator=g)[:n]]) for _ in range(repeats)]
         points.append((n, sum(vals) / repeats))
     pts = torch.tensor(points, dtype=torch.float64)
     design = torch.stack([torch.ones(len(pts), dtype=torch.float64), 1 / pts[:, 0]], 1)
@@ -156,7 +167,8 @@ def mmd2_unbiased(x: Tensor, y: Tensor, **kernel) -> Tensor:
     "Unbiased estimate of the squared MMD between samples x and y (of equal size)."
     m = len(x)
     kxx, kyy, kxy = poly_kernel(x, x, **kernel), poly_kernel(y, y, **kernel), poly_kernel(x, y, **kernel)
-    return (kxx.sum() - kxx.diagonal().sum() + kyy.sum() - kyy.diagonal().sum()) / (m * (m - 1)) - 2 * kxy.sum() / m ** 2
+    return (kxx.sum() - kxx.diagonal().sum()
+            + kyy.sum() - kyy.diagonal().sum()) / (m * (m - 1)) - 2 * kxy.sum() / m ** 2
 
 def kid(real, fake, subsets: int = 100, subset_size: int = 1000, seed: int = 0, **kernel) -> tuple[float, float]:
     "KID: mean and standard deviation of the unbiased squared MMD over random subsets."
@@ -165,7 +177,8 @@ def kid(real, fake, subsets: int = 100, subset_size: int = 1000, seed: int = 0, 
     m = min(check_int(subset_size, 'subset_size', 2), len(real), len(fake))
     g = torch.Generator().manual_seed(seed)
     vals = torch.stack([mmd2_unbiased(real[torch.randperm(len(real), generator=g)[:m]],
-                                      fake[torch.randperm(len(fake), generator=g)[:m]], **kernel) for _ in range(subsets)])
+                                      fake[torch.randperm(len(fake), generator=g)[:m]], **kernel)
+                        for _ in range(subsets)])
     return float(vals.mean()), float(vals.std(unbiased=False))
 
 # %% ../nbs/05_metrics.ipynb #5e5a34b2
@@ -180,13 +193,15 @@ def _row_chunks(f: Tensor, columns: int) -> tuple[Tensor, ...]:
 def _kth_neighbour_sq(f: Tensor, k: int) -> Tensor:
     "Squared distance from each row of `f` to its k-th nearest other row."
     f_sq = (f * f).sum(1)
-    return torch.cat([_sq_distances(c, f, f_sq).topk(k + 1, dim=1, largest=False).values[:, -1] for c in _row_chunks(f, len(f))])
+    return torch.cat([_sq_distances(c, f, f_sq).topk(k + 1, dim=1, largest=False).values[:, -1]
+                      for c in _row_chunks(f, len(f))])
 
 def prdc(real, fake, k: int = 5) -> dict:
     "Precision, recall (Kynkäänniemi et al. 2019), density and coverage (Naeem et al. 2020) with k-NN balls."
     real, fake = _features64(real, 'real features'), _features64(fake, 'fake features')
     _same_width(real, fake)
-    if not 1 <= check_int(k, 'k') < min(len(real), len(fake)): raise ValueError(f"k should lie in 1..{min(len(real), len(fake)) - 1}. Got {k}.")
+    if not 1 <= check_int(k, 'k') < min(len(real), len(fake)):
+        raise ValueError(f"k should lie in 1..{min(len(real), len(fake)) - 1}. Got {k}.")
     real_r2, fake_r2, fake_sq = _kth_neighbour_sq(real, k), _kth_neighbour_sq(fake, k), (fake * fake).sum(1)
     balls = torch.zeros(len(fake), dtype=torch.long)              # real balls around each generated point
     covered, recalled = [], []
@@ -194,7 +209,7 @@ def prdc(real, fake, k: int = 5) -> dict:
     for rows, r2 in zip(chunks, real_r2.split(len(chunks[0]))):
         d2 = _sq_distances(rows, fake, fake_sq)
         balls += (d2 < r2[:, None]).sum(0, dtype=torch.int32)
-        covered.append(d2.amin(1) < r2)                           # the nearest generated point inside the real point's ball
+        covered.append(d2.amin(1) < r2)  # the nearest generated point inside the real point's ball
         recalled.append(d2.sub_(fake_r2).amin(1) < 0)             # the real point inside some generated point's ball
     return dict(precision=float((balls > 0).double().mean()), recall=float(torch.cat(recalled).double().mean()),
                 density=float(balls.double().mean() / k), coverage=float(torch.cat(covered).double().mean()))
@@ -235,12 +250,14 @@ def stacked_modes(net: nn.Module, x: Tensor) -> Tensor:
 # %% ../nbs/05_metrics.ipynb #fb3ba082
 def point_modes(real: ImageSet, fake: Tensor, radius: float = 0.1, min_share: float = 0.01) -> dict:
     "Modes of a 2-D mixture covered by generated points `fake`, and the share of points within `radius` of a mode."
-    if real.shape != (2, 1, 1) or real.y is None: raise ValueError(f"point_modes takes a labelled 2-D point set (ring, grid). Got shape {real.shape}.")
+    if real.shape != (2, 1, 1) or real.y is None:
+        raise ValueError(f"point_modes takes a labelled 2-D point set (ring, grid). Got shape {real.shape}.")
     pts = real.x.flatten(1).cpu()
     centres = torch.stack([pts[real.y.cpu() == k].mean(0) for k in range(real.num_classes)])
     dist, mode = torch.cdist(fake.detach().flatten(1).float().cpu(), centres).min(1)
     near = torch.bincount(mode[dist < radius], minlength=len(centres))
-    return dict(modes=int((near >= min_share * len(fake)).sum()), of=len(centres), high_quality=float((dist < radius).float().mean()))
+    return dict(modes=int((near >= min_share * len(fake)).sum()), of=len(centres),
+                high_quality=float((dist < radius).float().mean()))
 
 # %% ../nbs/05_metrics.ipynb #4eea6662
 def memorization(train, fake, threshold: float = 1 / 3, chunk: int = 2048) -> dict:
@@ -254,7 +271,8 @@ def memorization(train, fake, threshold: float = 1 / 3, chunk: int = 2048) -> di
         d1.append(top.values[:, 0]); d2.append(top.values[:, 1]); nearest.append(top.indices[:, 0])
     d1, d2 = torch.cat(d1), torch.cat(d2)
     ratio = d1 / d2.clamp_min(1e-12)
-    return dict(nearest=torch.cat(nearest), distance=d1, ratio=ratio, copy_rate=float((ratio < threshold).double().mean()))
+    return dict(nearest=torch.cat(nearest), distance=d1, ratio=ratio,
+                copy_rate=float((ratio < threshold).double().mean()))
 
 # %% ../nbs/05_metrics.ipynb #97f11f97
 def psnr(x: Tensor, y: Tensor, data_range: float = 2.) -> Tensor:
@@ -267,8 +285,10 @@ def _gaussian_window(size: int, sigma: float) -> Tensor:
     w = torch.exp(-t ** 2 / (2 * sigma ** 2))
     return w / w.sum()
 
-def ssim(x: Tensor, y: Tensor, data_range: float = 2., sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03) -> Tensor:
-    "Structural similarity per image pair (11×11 Gaussian window, reflect padding, averaged over the image, as torchmetrics)."
+def ssim(x: Tensor, y: Tensor, data_range: float = 2., sigma: float = 1.5, k1: float = 0.01,
+         k2: float = 0.03) -> Tensor:
+    """Structural similarity per image pair (11×11 Gaussian window, reflect padding, averaged over the image, as
+    torchmetrics)."""
     x, y = x.double(), y.double()
     c = x.shape[1]
     size = int(3.5 * sigma + 0.5) * 2 + 1
@@ -291,15 +311,17 @@ def _images(fake, n: int, seed: int = 0) -> Tensor:
         weight = next(fake.parameters(), None) if isinstance(fake, nn.Module) else None
         dev = weight.device if weight is not None else torch.device('cpu')
         with torch.no_grad(): return fake.sample(n, generator=torch.Generator(dev).manual_seed(seed))
-    raise ValueError(f"fake should be images, an ImageSet or a model with a sample(n) method. Got {type(fake).__name__}.")
+    raise ValueError("fake should be images, an ImageSet or a model with a sample(n) method. Got "
+                     f"{type(fake).__name__}.")
 
 def _check_net(net: nn.Module, x: Tensor):
     "A clear error when `net` cannot classify images like `x` (a feature network made for another image size)."
     was_training = net.training
     try:
         with torch.no_grad(): out = net.eval()(x.nan_to_num(-1).to(next(net.parameters()).device))
-    except RuntimeError as e: raise ValueError(f"net cannot read images of shape {tuple(x.shape[1:])}: it was made for "
-                                               f"another image size. Use the feature network of this dataset. ({e})") from None
+    except RuntimeError as e:
+        raise ValueError(f"net cannot read images of shape {tuple(x.shape[1:])}: it was made for another image size. "
+                         f"Use the feature network of this dataset. ({e})") from None
     finally: net.train(was_training)
     if out.ndim != 2: raise ValueError(f"net should return class scores, N×classes. Got shape {tuple(out.shape)}.")
 
@@ -311,13 +333,16 @@ def evaluate(real: ImageSet, fake, net: nn.Module, train: ImageSet | None = None
     if not isinstance(net, nn.Module): raise TypeError(
         f"net should be the dataset's feature network (load_feature_network(name)). Got {type(net).__name__}.")
     x = _images(fake, len(real), seed).detach().cpu()
-    if x.shape[1:] != real.x.shape[1:]: raise ValueError(f"generated images should have the real images' shape {tuple(real.shape)}. Got {tuple(x.shape[1:])}.")
+    if x.shape[1:] != real.x.shape[1:]:
+        raise ValueError(f"generated images should have the real images' shape {tuple(real.shape)}. Got "
+                         f"{tuple(x.shape[1:])}.")
     try: check_images(x)
     except ValueError as e: raise ValueError(f"fake: {e}") from None
     _check_net(net, real.x[:2])
     fr, ff = features(net, real.x.cpu()), features(net, x)
     probs = class_probs(net, x)
-    out = dict(fid=fid(fr, ff), kid=kid(fr, ff, subsets=20, subset_size=min(1000, len(fr), len(ff)))[0], **prdc(fr, ff, k=k),
+    out = dict(fid=fid(fr, ff), kid=kid(fr, ff, subsets=20, subset_size=min(1000, len(fr), len(ff)))[0],
+               **prdc(fr, ff, k=k),
                inception_score=inception_score(probs))
     cov = mode_coverage(probs.argmax(1), real.y.cpu(), real.num_classes) if real.y is not None else {}
     out.update({f'mode_{key}': v for key, v in cov.items() if key != 'of'})
@@ -330,8 +355,8 @@ def inception_features(x: Tensor, batch: int = 128) -> Tensor:
         from torchmetrics.image.fid import NoTrainInceptionV3
         net = NoTrainInceptionV3(name='inception-v3-compat', features_list=['2048'])
     except Exception as e:
-        raise RuntimeError(f"Inception features are unavailable ({type(e).__name__}: {str(e)[:120]}). They need "
-                           "`pip install torchmetrics torch-fidelity` and internet access for the weights on first use; "
+        raise RuntimeError(f"Inception features are unavailable ({type(e).__name__}: {str(e)[:120]}). They need `pip "
+                           "install torchmetrics torch-fidelity` and internet access for the weights on first use; "
                            "offline, use the domain network: features(load_feature_network(), x).") from None
     u8 = ((x.nan_to_num(-1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
     u8 = u8.expand(-1, 3, -1, -1) if u8.shape[1] == 1 else u8

@@ -26,7 +26,9 @@ def convolutional(shape: tuple) -> bool:
 def conv_stages(shape: tuple) -> int:
     "How many stride-2 stages take a square `shape` (C, H, W) down to a side of at most 8 (at least 2 stages)."
     c, h, w = shape
-    if not convolutional(shape): raise ValueError(f"Convolutional models need square images with a side of 8 or more that 4 divides (8, 28, 32, ...). Got {h}×{w}; use kind='mlp'.")
+    if not convolutional(shape):
+        raise ValueError("Convolutional models need square images with a side of 8 or more that 4 divides (8, 28, 32, "
+                         f"...). Got {h}×{w}; use kind='mlp'.")
     n, side = 2, h // 4
     while side > 8 and side % 2 == 0: n, side = n + 1, side // 2
     return n
@@ -47,7 +49,7 @@ def one_hot(y: Tensor | None, classes: int) -> Tensor | None:
     "Labels as one-hot float rows (None for an unconditional model), with a clear error for missing or bad labels."
     if not classes: return None
     if y is None: raise ValueError("This model is conditional: give the labels (y) too.")
-    capturing = y.is_cuda and torch.cuda.is_current_stream_capturing()                # no check (a sync) inside a CUDA graph
+    capturing = y.is_cuda and torch.cuda.is_current_stream_capturing()  # no check (a sync) inside a CUDA graph
     if not capturing and ((y < 0).any() or (y >= classes).any()):
         bad = y[(y < 0) | (y >= classes)][0].item()
         hint = " (missing: drop or fill those rows first, see genq.clean)" if bad == MISSING else ""
@@ -57,7 +59,8 @@ def one_hot(y: Tensor | None, classes: int) -> Tensor | None:
 def with_labels(x: Tensor, c: Tensor | None, conv: bool) -> Tensor:
     "Images with one-hot labels `c` attached: as constant channels (`conv`), or appended to the flattened pixels."
     if c is None: return x
-    return torch.cat([x, c[:, :, None, None].expand(-1, -1, *x.shape[2:])], 1) if conv else torch.cat([x.flatten(1), c], 1)
+    return torch.cat([x, c[:, :, None, None].expand(-1, -1, *x.shape[2:])], 1) if conv else torch.cat([x.flatten(1), c],
+                                                                                                      1)
 
 # %% ../nbs/06_models.ipynb #f556ed65
 def up_stack(shape: tuple, in_dim: int, width: int, norm: bool = True) -> nn.Sequential:
@@ -73,7 +76,8 @@ def up_stack(shape: tuple, in_dim: int, width: int, norm: bool = True) -> nn.Seq
     return nn.Sequential(*layers, nn.ConvTranspose2d(ch, c, 4, 2, 1))
 
 def down_stack(shape: tuple, width: int, extra: int = 0, norm: bool = True) -> tuple[nn.Sequential, int]:
-    "Image of `shape` (plus `extra` input channels) → flat features: stride-2 convolutions. Returns (stack, feature size)."
+    """Image of `shape` (plus `extra` input channels) → flat features: stride-2 convolutions. Returns (stack, feature
+    size)."""
     c, h, _ = shape
     n = conv_stages(shape)
     layers, ch = [nn.Conv2d(c + extra, width, 4, 2, 1), nn.LeakyReLU(0.2)], width
@@ -107,13 +111,15 @@ class Discriminator(nn.Module):
     "Images (and the class, when conditional) → one realness logit each; `cond` is 'projection' or 'concat'."
     def __init__(self, shape: tuple, width: int = 64, classes: int = 0, kind: str = 'dcgan', cond: str = 'projection'):
         super().__init__()
-        if cond not in ('projection', 'concat'): raise ValueError(f"cond should be 'projection' or 'concat'. Got {cond!r}.")
+        if cond not in ('projection', 'concat'):
+            raise ValueError(f"cond should be 'projection' or 'concat'. Got {cond!r}.")
         self.shape, self.classes, self.kind = tuple(shape), classes, kind
         self.concat = classes if cond == 'concat' else 0
         if kind == 'dcgan': self.body, feat = down_stack(shape, width, extra=self.concat)
         else:
             feat = 4 * width
-            self.body = nn.Sequential(nn.Flatten(), mlp([math.prod(shape) + self.concat, feat, feat]), nn.LeakyReLU(0.2))
+            self.body = nn.Sequential(nn.Flatten(), mlp([math.prod(shape) + self.concat, feat, feat]),
+                                      nn.LeakyReLU(0.2))
         self.head = nn.Linear(feat, 1)
         self.embed = nn.Embedding(classes, feat) if classes and not self.concat else None
         init_weights(self)
@@ -135,7 +141,8 @@ def evaluating(model: nn.Module):
     finally: model.train(was)
 
 def sample_labels(labels, n: int, classes: int, device) -> Tensor | None:
-    "The labels to generate `n` images with: None (unconditional), balanced 0,1,2,... (labels=None), one class (an int), or a tensor."
+    """The labels to generate `n` images with: None (unconditional), balanced 0,1,2,... (labels=None), one class (an
+    int), or a tensor."""
     if not classes:
         if labels is not None: raise ValueError("This model is unconditional: call sample(n) without labels.")
         return None
@@ -155,7 +162,8 @@ class GAN(nn.Module):
     "A generator `G` and a discriminator `D`; `sample(n, labels)` draws images from G."
     def __init__(self, G: Generator, D: Discriminator):
         super().__init__()
-        if G.shape != D.shape or G.classes != D.classes: raise ValueError("G and D should agree on the image shape and the classes.")
+        if G.shape != D.shape or G.classes != D.classes:
+            raise ValueError("G and D should agree on the image shape and the classes.")
         self.G, self.D = G, D
 
     @property
@@ -178,7 +186,8 @@ def gan(shape: tuple, kind: str | None = None, classes: int = 0, z_dim: int = 64
     kind = check_choice(kind or ('dcgan' if convolutional(shape) else 'mlp'), 'kind', ('dcgan', 'mlp'))
     check_int(classes, 'classes', 0); check_int(z_dim, 'z_dim', 1); check_int(width, 'width', 1)
     check_choice(cond, 'cond', ('projection', 'concat'))
-    with seeded(seed): return GAN(Generator(shape, z_dim, width, classes, kind), Discriminator(shape, width, classes, kind, cond))
+    with seeded(seed):
+        return GAN(Generator(shape, z_dim, width, classes, kind), Discriminator(shape, width, classes, kind, cond))
 
 # %% ../nbs/06_models.ipynb #f316f749
 def d_loss(real: Tensor, fake: Tensor, kind: str = 'bce') -> Tensor:
@@ -202,7 +211,8 @@ class VAE(nn.Module):
         if kind not in ('conv', 'mlp'): raise ValueError(f"kind should be 'conv' or 'mlp'. Got {kind!r}.")
         shape = check_shape(shape)
         check_int(latent, 'latent', 1); check_int(width, 'width', 1); check_int(classes, 'classes', 0)
-        if likelihood not in ('bernoulli', 'gaussian'): raise ValueError(f"likelihood should be 'bernoulli' or 'gaussian'. Got {likelihood!r}.")
+        if likelihood not in ('bernoulli', 'gaussian'):
+            raise ValueError(f"likelihood should be 'bernoulli' or 'gaussian'. Got {likelihood!r}.")
         check_number(beta, 'beta', 0)
         self.shape, self.kind, self.latent, self.classes = tuple(shape), kind, latent, classes
         self.beta, self.likelihood = beta, likelihood
@@ -238,7 +248,8 @@ class VAE(nn.Module):
         if self.likelihood == 'bernoulli':
             nll = F.binary_cross_entropy_with_logits(out, (x + 1) / 2, reduction='none')
         else:
-            nll = 0.5 * ((x - torch.tanh(out)) / self.log_sigma.exp()) ** 2 + self.log_sigma + 0.5 * math.log(2 * math.pi)
+            z = (x - torch.tanh(out)) / self.log_sigma.exp()
+            nll = 0.5 * z ** 2 + self.log_sigma + 0.5 * math.log(2 * math.pi)
         recon = nll.flatten(1).sum(1).mean()
         kl = 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum(1).mean()
         return dict(loss=recon + self.beta * kl, recon=recon, kl=kl)

@@ -16,7 +16,9 @@ def _labels(ds: ImageSet) -> Tensor:
     "The labels of `ds` on the CPU, with a clear error when some or all are missing."
     check_set(ds)
     if ds.y is None: raise ValueError(f"{ds.name} has no labels: resampling works class by class.")
-    if (ds.y < 0).any(): raise ValueError(f"{ds.name} has {(ds.y < 0).sum().item()} missing labels: drop or fill them first (genq.clean).")
+    if (ds.y < 0).any():
+        raise ValueError(f"{ds.name} has {(ds.y < 0).sum().item()} missing labels: drop or fill them first "
+                         "(genq.clean).")
     return ds.y.cpu()
 
 def undersample(ds: ImageSet, seed: int = 0) -> ImageSet:
@@ -33,7 +35,8 @@ def oversample(ds: ImageSet, seed: int = 0) -> ImageSet:
     counts = torch.bincount(y, minlength=ds.num_classes)
     src = torch.cat([rows[torch.randint(len(rows), (int(counts.max() - len(rows)),), generator=g)]
                      for c in range(ds.num_classes) if len(rows := torch.nonzero(y == c).flatten())])
-    return append_rows(ds, ds.x.cpu()[src], y[src], 'oversampled_from', ds.ids.cpu()[src].tolist(), f'{ds.name}+oversampled')
+    return append_rows(ds, ds.x.cpu()[src], y[src], 'oversampled_from', ds.ids.cpu()[src].tolist(),
+                       f'{ds.name}+oversampled')
 
 # %% ../nbs/09_resample.ipynb #89c87ed8
 def same_class_neighbours(space: Tensor, k: int) -> Tensor:
@@ -46,7 +49,8 @@ def smote(ds: ImageSet, k: int = 5, seed: int = 0, features: Tensor | None = Non
     "Add SMOTE images to every class until each has as many rows as the largest; neighbours in pixels or `features`."
     check_int(k, 'k', 1)
     y, g = _labels(ds), seeded_generator(seed)
-    if features is not None and len(features) != len(ds): raise ValueError(f"features should have one row per image ({len(ds)}). Got {len(features)}.")
+    if features is not None and len(features) != len(ds):
+        raise ValueError(f"features should have one row per image ({len(ds)}). Got {len(features)}.")
     counts, x = torch.bincount(y, minlength=ds.num_classes), ds.x.cpu()
     new_x, new_y, sources = [], [], []
     for c in range(ds.num_classes):
@@ -72,9 +76,11 @@ def balanced_sampler(ds: ImageSet):
     return lambda batch_size: torch.multinomial(weights, batch_size, replacement=True)
 
 def generative_oversample(ds: ImageSet, model, seed: int = 0) -> ImageSet:
-    "Fill every class up to the largest with images drawn from a conditional generative `model` (meta['generated_for'])."
+    """Fill every class up to the largest with images drawn from a conditional generative `model`
+    (meta['generated_for'])."""
     y = _labels(ds)
-    if not getattr(model, 'classes', 0): raise ValueError("Generative oversampling needs a conditional model (classes > 0).")
+    if not getattr(model, 'classes', 0):
+        raise ValueError("Generative oversampling needs a conditional model (classes > 0).")
     counts = torch.bincount(y, minlength=ds.num_classes)
     labels = torch.cat([torch.full((int(counts.max() - n),), c) for c, n in enumerate(counts.tolist())])
     dev = next(model.parameters()).device

@@ -18,7 +18,7 @@ __all__ = ['CHECKPOINT_KEYS', 'epoch_order', 'check_batch_size', 'batch_drawer',
            'save_checkpoint', 'load_checkpoint', 'TrainingDiverged', 'check_training_set', 'NanGuard', 'fit',
            'graphed_step', 'architecture', 'check_run', 'train_gan', 'train_vae']
 
-# %% ../nbs/07_train.ipynb #d4966801
+# %% ../nbs/07_train.ipynb #3419a131
 def epoch_order(n: int, epoch: int, seed: int, device='cpu') -> Tensor:
     "The order of `n` rows in epoch `epoch`: a permutation that depends only on (seed, epoch)."
     g = torch.Generator(device=device).manual_seed(seed * 1_000_003 + epoch)
@@ -26,7 +26,8 @@ def epoch_order(n: int, epoch: int, seed: int, device='cpu') -> Tensor:
 
 def check_batch_size(batch_size, n: int) -> int:
     "`batch_size` if it is a whole number between 1 and the set's size `n`, else an error."
-    if not 1 <= check_int(batch_size, 'batch_size') <= n: raise ValueError(f"batch_size should be between 1 and the set's size, {n}. Got {batch_size}.")
+    if not 1 <= check_int(batch_size, 'batch_size') <= n:
+        raise ValueError(f"batch_size should be between 1 and the set's size, {n}. Got {batch_size}.")
     return batch_size
 
 def batch_drawer(ds: ImageSet, batch_size: int, seed: int = 0, sampler=None):
@@ -37,12 +38,13 @@ def batch_drawer(ds: ImageSet, batch_size: int, seed: int = 0, sampler=None):
         if sampler is not None: idx = sampler(batch_size)
         else:
             epoch, i = divmod(step, per_epoch)
-            if cache.get('epoch') != epoch: cache.update(epoch=epoch, order=epoch_order(len(ds), epoch, seed, ds.device))
+            if cache.get('epoch') != epoch:
+                cache.update(epoch=epoch, order=epoch_order(len(ds), epoch, seed, ds.device))
             idx = cache['order'][i * batch_size:(i + 1) * batch_size]
         return ds.x[idx], (None if ds.y is None else ds.y[idx])
     return draw
 
-# %% ../nbs/07_train.ipynb #9e59b737
+# %% ../nbs/07_train.ipynb #38ff954d
 @dataclass
 class History:
     "What a training run recorded: losses per step (steps × names), sample grids by step, seconds spent, device."
@@ -60,7 +62,8 @@ class History:
     def frame(self):
         "The losses as a DataFrame indexed by step (1, 2, ...)."
         import pandas as pd
-        return pd.DataFrame(self.losses.numpy(), columns=list(self.names), index=pd.RangeIndex(1, self.steps + 1, name='step'))
+        return pd.DataFrame(self.losses.numpy(), columns=list(self.names),
+                            index=pd.RangeIndex(1, self.steps + 1, name='step'))
 
     def plot(self, names=None, smooth: int = 25, ax=None, title: str | None = None):
         "Loss curves, each a moving average over `smooth` steps."
@@ -77,11 +80,13 @@ class History:
         steps = sorted(self.samples)
         if not steps: raise ValueError("No samples were drawn: pass sample_at=(...) to the training function.")
         rows = -(-len(steps) // cols)
-        fig, axs = plt.subplots(rows, min(cols, len(steps)), figsize=(size * min(cols, len(steps)), size * rows), squeeze=False)
+        fig, axs = plt.subplots(rows, min(cols, len(steps)), figsize=(size * min(cols, len(steps)), size * rows),
+                                squeeze=False)
         for ax in axs.flat: ax.axis('off')
         for ax, s in zip(axs.flat, steps):
             x = self.samples[s]
-            if x.shape[1:] == (2, 1, 1): ax.scatter(*x.flatten(1).T, s=1); ax.set_xlim(-1, 1); ax.set_ylim(-1, 1); ax.set_aspect('equal')
+            if x.shape[1:] == (2, 1, 1):
+                ax.scatter(*x.flatten(1).T, s=1); ax.set_xlim(-1, 1); ax.set_ylim(-1, 1); ax.set_aspect('equal')
             else: ax.imshow(image_grid(x, nrow), interpolation='nearest')
             ax.set_title(f'step {s}')
         return fig
@@ -103,7 +108,7 @@ class Precision:
         self.scaler.step(opt)
         self.scaler.update()
 
-# %% ../nbs/07_train.ipynb #fa455808
+# %% ../nbs/07_train.ipynb #ae0e94ee
 @dataclass
 class Run:
     """What a model family hands to `fit`: the model, one training step `step(x, y)` returning the losses named by
@@ -137,15 +142,18 @@ class LoopOptions:
         for k in ('log_every', 'checkpoint_every', 'samples'):
             if k in options: check_int(options[k], k, 1)
         if options.get('sampler') is not None and not callable(options['sampler']):
-            raise TypeError(f"sampler should be a function batch_size -> row indices (e.g. balanced_sampler(ds)). Got {options['sampler']!r}.")
+            raise TypeError("sampler should be a function batch_size -> row indices (e.g. balanced_sampler(ds)). Got "
+                            f"{options['sampler']!r}.")
         return cls(**{k: tuple(v) if k == 'sample_at' else v for k, v in options.items()})
 
-# %% ../nbs/07_train.ipynb #0c5f5a90
+# %% ../nbs/07_train.ipynb #cd78563c
 def save_checkpoint(path, run: Run, step: int, history: History):
-    "Everything needed to continue exactly: weights, optimiser and RNG states, the step, the history. Written atomically."
+    """Everything needed to continue exactly: weights, optimiser and RNG states, the step, the history. Written
+    atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    state = dict(model=run.model.state_dict(), opts=[o.state_dict() for o in run.opts], scaler=run.precision.scaler.state_dict(),
+    state = dict(model=run.model.state_dict(), opts=[o.state_dict() for o in run.opts],
+                 scaler=run.precision.scaler.state_dict(),
                  step=step, losses=history.losses[:step].cpu(), samples=history.samples, seconds=history.seconds,
                  settings=run.settings, rng=torch.get_rng_state(),
                  cuda_rng=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [])
@@ -159,13 +167,17 @@ def load_checkpoint(path, run: Run) -> dict:
     """Restore a checkpoint into the run's model, optimisers and the RNGs. A file that is not a whole genq checkpoint,
     or one made with other settings or another architecture, is refused before any tensor is copied, with its path."""
     try: state = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"The checkpoint {path} cannot be read ({type(e).__name__}: {e}); it may be "
-                                            "truncated or not a genq checkpoint. Delete it to start over, or use another path.") from None
+    except Exception as e: raise ValueError(f"The checkpoint {path} cannot be read ({type(e).__name__}: {e}); it may "
+                                            "be truncated or not a genq checkpoint. Delete it to start over, or use "
+                                            "another path.") from None
     missing = CHECKPOINT_KEYS - set(state if isinstance(state, dict) else ())
-    if missing: raise ValueError(f"The checkpoint {path} is not a genq checkpoint (it lacks {', '.join(sorted(missing))}). Use another path.")
+    if missing:
+        raise ValueError(f"The checkpoint {path} is not a genq checkpoint (it lacks {', '.join(sorted(missing))}). Use "
+                         "another path.")
     diff = {k: (state['settings'].get(k), v) for k, v in run.settings.items() if state['settings'].get(k) != v}
     if diff: raise ValueError(f"The checkpoint {path} was made with other settings "
-                              f"({', '.join(f'{k}: {a!r} there, {b!r} here' for k, (a, b) in diff.items())}). Use the same settings, or another path.")
+                              f"({', '.join(f'{k}: {a!r} there, {b!r} here' for k, (a, b) in diff.items())}). Use the "
+                              "same settings, or another path.")
     run.model.load_state_dict(state['model'])
     for o, s in zip(run.opts, state['opts']): o.load_state_dict(s)
     run.precision.scaler.load_state_dict(state['scaler'])
@@ -181,7 +193,7 @@ def _resume(path, run: Run, history: History, steps: int) -> int:
     history.samples, history.seconds = state['samples'], state['seconds']
     return start
 
-# %% ../nbs/07_train.ipynb #51d1b3f3
+# %% ../nbs/07_train.ipynb #c7b42d3f
 class TrainingDiverged(FloatingPointError):
     "A loss became NaN or infinite; `step` says when. The model holds the weights of the last good check."
     def __init__(self, message: str, step: int):
@@ -191,15 +203,21 @@ class TrainingDiverged(FloatingPointError):
 def check_training_set(ds: ImageSet, shape: tuple, classes: int):
     "A clear error for data a model cannot train on: missing pixels, a wrong shape, missing or unknown labels."
     if not isinstance(ds, ImageSet): raise ValueError(f"Training takes an ImageSet. Got {type(ds).__name__}.")
-    if torch.isnan(ds.x).any(): raise ValueError(f"{ds.name} has missing (NaN) pixels: impute them or drop those rows first (genq.clean).")
-    if ds.shape != tuple(shape): raise ValueError(f"The model makes images of shape {tuple(shape)}; {ds.name} holds {ds.shape}.")
+    if torch.isnan(ds.x).any():
+        raise ValueError(f"{ds.name} has missing (NaN) pixels: impute them or drop those rows first (genq.clean).")
+    if ds.shape != tuple(shape):
+        raise ValueError(f"The model makes images of shape {tuple(shape)}; {ds.name} holds {ds.shape}.")
     if classes:
         if ds.y is None: raise ValueError(f"The model is conditional but {ds.name} has no labels.")
-        if (ds.y < 0).any(): raise ValueError(f"{ds.name} has {(ds.y < 0).sum().item()} missing labels: a conditional model needs every label. Drop or fill them first (genq.clean).")
-        if ds.num_classes != classes: raise ValueError(f"The model has {classes} classes; {ds.name} has {ds.num_classes}.")
+        if (ds.y < 0).any():
+            raise ValueError(f"{ds.name} has {(ds.y < 0).sum().item()} missing labels: a conditional model needs every "
+                             "label. Drop or fill them first (genq.clean).")
+        if ds.num_classes != classes:
+            raise ValueError(f"The model has {classes} classes; {ds.name} has {ds.num_classes}.")
 
 class NanGuard:
-    "Checks the losses logged since its last check; keeps the weights of the last good check and restores them on a NaN."
+    """Checks the losses logged since its last check; keeps the weights of the last good check and restores them on a
+    NaN."""
     def __init__(self, run: Run, start: int, checkpoint=None):
         self.run, self.checked, self.checkpoint = run, start, checkpoint
         self.good = copy.deepcopy(run.model.state_dict())
@@ -211,14 +229,17 @@ class NanGuard:
             row, col = [int(i) for i in bad.nonzero()[0]]
             self.run.model.load_state_dict(self.good)
             kept = f" The checkpoint {self.checkpoint} holds the last good state." if self.checkpoint else ""
-            raise TrainingDiverged(f"{self.run.desc}: loss {self.run.names[col]!r} became {log[self.checked + row, col].item()} "
-                                   f"at step {self.checked + row + 1}. The model holds the weights of step {self.checked}.{kept} "
-                                   "Lower the learning rate or check the data.", self.checked + row + 1)
+            raise TrainingDiverged(f"{self.run.desc}: loss {self.run.names[col]!r} became "
+                                   f"{log[self.checked + row, col].item()} at step {self.checked + row + 1}. The model "
+                                   f"holds the weights of step {self.checked}.{kept} Lower the learning rate or check "
+                                   "the data.", self.checked + row + 1)
         self.good, self.checked = copy.deepcopy(self.run.model.state_dict()), done
 
+# %% ../nbs/07_train.ipynb #4c2c1343
 def _due(o: LoopOptions, done: int, steps: int) -> bool:
     "Whether step `done` is one at which the loop checks, logs, samples or saves."
-    return done % o.log_every == 0 or done == steps or done in o.sample_at or bool(o.checkpoint and done % o.checkpoint_every == 0)
+    saving = bool(o.checkpoint and done % o.checkpoint_every == 0)
+    return done % o.log_every == 0 or done == steps or done in o.sample_at or saving
 
 def _show(bar, history: History, done: int, log_every: int):
     "Move the progress bar to `done`, showing the mean of each loss over the last `log_every` steps."
@@ -226,7 +247,8 @@ def _show(bar, history: History, done: int, log_every: int):
     bar.set_postfix({k: f'{v:.3g}' for k, v in zip(history.names, recent)}, refresh=False)
     bar.update(done - bar.n)
 
-def fit(run: Run, ds: ImageSet, steps: int, batch_size: int, seed: int = 0, options: LoopOptions = LoopOptions()) -> History:
+def fit(run: Run, ds: ImageSet, steps: int, batch_size: int, seed: int = 0,
+        options: LoopOptions = LoopOptions()) -> History:
     """The one loop under every family: `run.step(x, y)` on each batch, its losses kept on the device. At each check
     (`_due`) the NaN guard, the progress bar, samples and checkpoints; with `run.graph`, steps after the first three
     replay one CUDA graph of the whole step (`graphed_step`)."""
@@ -234,7 +256,8 @@ def fit(run: Run, ds: ImageSet, steps: int, batch_size: int, seed: int = 0, opti
     dev, o = ds.device, options
     hist = History(tuple(run.names), torch.full((steps, len(run.names)), float('nan'), device=dev), device=str(dev))
     with seeded(seed, dev):
-        start = _resume(o.checkpoint, run, hist, steps) if o.checkpoint is not None and Path(o.checkpoint).exists() else 0
+        start = _resume(o.checkpoint, run, hist,
+                        steps) if o.checkpoint is not None and Path(o.checkpoint).exists() else 0
         draw, guard = batch_drawer(ds, batch_size, seed, o.sampler), NanGuard(run, start, o.checkpoint)
         grid = lambda: run.model.sample(o.samples, generator=torch.Generator(dev).manual_seed(seed)).cpu()
         if 0 in o.sample_at and start == 0: hist.samples[0] = grid()
@@ -256,6 +279,7 @@ def fit(run: Run, ds: ImageSet, steps: int, batch_size: int, seed: int = 0, opti
     hist.losses = hist.losses.cpu()
     return hist
 
+# %% ../nbs/07_train.ipynb #4dd0681e
 def _side_stream(step_fn):
     "Run `step_fn` on a side stream, as CUDA graphs need for the warm-up steps before their capture."
     side = torch.cuda.Stream()
@@ -280,7 +304,7 @@ def graphed_step(step_fn, x: Tensor, y: Tensor | None):
         return out
     return run
 
-# %% ../nbs/07_train.ipynb #ec8615d5
+# %% ../nbs/07_train.ipynb #a519651b
 def _prepare(model: nn.Module, ds: ImageSet, device, amp: bool, graph: bool | None, compile: bool):
     """Check the data, move model and data to the device once, decide on CUDA graphs (by default: on CUDA, unless
     float16 loss scaling or `compile` is on); returns (model, ds, device, precision, graph)."""
@@ -288,9 +312,11 @@ def _prepare(model: nn.Module, ds: ImageSet, device, amp: bool, graph: bool | No
     dev = torch.device(device) if device else default_device()
     prec = Precision(dev, amp)
     if graph is None: graph = dev.type == 'cuda' and not prec.scaler.is_enabled() and not compile
-    if graph and dev.type != 'cuda': raise ValueError(f"CUDA graphs need a CUDA device; training runs on {dev}. Use graph=False.")
+    if graph and dev.type != 'cuda':
+        raise ValueError(f"CUDA graphs need a CUDA device; training runs on {dev}. Use graph=False.")
     if graph and prec.scaler.is_enabled():
-        raise ValueError("This GPU has no bfloat16, and a CUDA graph cannot hold float16 loss scaling: use amp=False or graph=False.")
+        raise ValueError("This GPU has no bfloat16, and a CUDA graph cannot hold float16 loss scaling: use amp=False "
+                         "or graph=False.")
     return model.to(dev).train(), ds.to(dev), dev, prec, graph
 
 def _identity(x): return x
@@ -301,18 +327,22 @@ def _label_noise(matrix: Tensor | None, classes: int, dev):
     m = torch.as_tensor(matrix, dtype=torch.float32)
     if not classes: raise ValueError("label_noise needs a conditional GAN (classes > 0).")
     if m.shape != (classes, classes) or (m < 0).any() or not torch.allclose(m.sum(1), torch.ones(classes), atol=1e-4):
-        raise ValueError(f"label_noise should be a {classes}×{classes} matrix of non-negative rows that sum to 1. Got shape {tuple(m.shape)}.")
+        raise ValueError(f"label_noise should be a {classes}×{classes} matrix of non-negative rows that sum to 1. Got "
+                         f"shape {tuple(m.shape)}.")
     cum = m.cumsum(1).to(dev)
     return lambda y: (torch.rand(len(y), 1, device=dev) > cum[y]).sum(1).clamp_max(classes - 1)
 
 def architecture(model: nn.Module) -> str:
     "A short description of a model's architecture, saved in its checkpoints: resuming into another one is refused."
-    return f"{type(model).__name__} for {tuple(model.shape)}, {model.classes} classes, {parameter_count(model):,} parameters"
+    return (f"{type(model).__name__} for {tuple(model.shape)}, {model.classes} classes, "
+            f"{parameter_count(model):,} parameters")
 
 def check_run(model, kind: type, ds, steps, batch_size, lr, augment, loop: dict) -> LoopOptions:
     """Check a training call's arguments before anything is moved or trained (a failed call leaves model and files as
     they were); the loop's options."""
-    if not isinstance(model, kind): raise TypeError(f"model should be a {kind.__name__} (genq.models.{kind.__name__.lower()}(shape)). Got {type(model).__name__}.")
+    if not isinstance(model, kind):
+        raise TypeError(f"model should be a {kind.__name__} (genq.models.{kind.__name__.lower()}(shape)). Got "
+                        f"{type(model).__name__}.")
     check_int(steps, 'steps', 1); check_number(lr, 'lr', 0, lo_open=True)
     check_training_set(ds, model.shape, model.classes)
     check_batch_size(batch_size, len(ds))
@@ -320,6 +350,7 @@ def check_run(model, kind: type, ds, steps, batch_size, lr, augment, loop: dict)
         raise TypeError(f"augment should be a function of a batch of images, e.g. DiffAugment(). Got {augment!r}.")
     return LoopOptions.of(loop)
 
+# %% ../nbs/07_train.ipynb #f82280b2
 def train_gan(model: GAN, ds: ImageSet, steps: int = 2000, batch_size: int = 64, lr: float = 2e-4, betas=(0.5, 0.999),
               loss: str = 'bce', augment=None, augment_fake: bool = True, label_noise: Tensor | None = None,
               device=None, amp: bool = True, compile: bool = False, graph: bool | None = None, seed: int = 0,
@@ -329,8 +360,10 @@ def train_gan(model: GAN, ds: ImageSet, steps: int = 2000, batch_size: int = 64,
     GAN's k×k matrix, row i: the chance that true class i is labelled j) makes D see each generated image's label
     through that noise, as the real labels were (RCGAN, Thekumparampil et al. 2018). Logs D's and G's losses and D's
     mean logits on real and generated images. `graph` replays each step as one CUDA graph (default: on a GPU).
-    `loop`: the loop's options (`LoopOptions`): sampler, progress, log_every, sample_at, checkpoint, checkpoint_every."""
-    options = check_run(model, GAN, ds, steps, batch_size, lr, augment, loop); check_choice(loss, 'loss', ('bce', 'hinge'))
+    `loop`: the loop's options (`LoopOptions`): sampler, progress, log_every, sample_at, checkpoint,
+    checkpoint_every."""
+    options = check_run(model, GAN, ds, steps, batch_size, lr, augment, loop); check_choice(loss, 'loss',
+                                                                                            ('bce', 'hinge'))
     _label_noise(label_noise, model.classes, torch.device('cpu'))                  # checked before the model moves
     model, ds, dev, prec, graph = _prepare(model, ds, device, amp, graph, compile)
     opt_g = torch.optim.Adam(model.G.parameters(), lr=lr, betas=betas, capturable=graph)
@@ -352,12 +385,15 @@ def train_gan(model: GAN, ds: ImageSet, steps: int = 2000, batch_size: int = 64,
         with prec.autocast(): lg = g_loss(D(aug_fake(fake), y_seen), loss)
         prec.step(lg, opt_g)
         model.D.requires_grad_(True)
-        return torch.stack([ld.detach(), lg.detach(), real_out.detach().float().mean(), fake_out.detach().float().mean()]).float()
-    settings = dict(model='gan', architecture=architecture(model), batch_size=batch_size, lr=lr, betas=list(betas), loss=loss, seed=seed)
+        return torch.stack([ld.detach(), lg.detach(), real_out.detach().float().mean(),
+                            fake_out.detach().float().mean()]).float()
+    settings = dict(model='gan', architecture=architecture(model), batch_size=batch_size, lr=lr, betas=list(betas),
+                    loss=loss, seed=seed)
     run = Run(model, step, ('D', 'G', 'D_real', 'D_fake'), [opt_g, opt_d], prec, settings, 'GAN', graph)
     hist = fit(run, ds, steps, batch_size, seed, options)              # train first, then switch to eval mode
     return model.eval(), hist
 
+# %% ../nbs/07_train.ipynb #a8099499
 def train_vae(model: VAE, ds: ImageSet, steps: int = 2000, batch_size: int = 64, lr: float = 1e-3, augment=None,
               device=None, amp: bool = True, compile: bool = False, graph: bool | None = None, seed: int = 0,
               **loop) -> tuple[VAE, History]:
@@ -373,7 +409,8 @@ def train_vae(model: VAE, ds: ImageSet, steps: int = 2000, batch_size: int = 64,
         with prec.autocast(): parts = elbo(aug(x), y if conditional else None)
         prec.step(parts['loss'], opt)
         return torch.stack([parts['loss'].detach(), parts['recon'].detach(), parts['kl'].detach()]).float()
-    settings = dict(model='vae', architecture=architecture(model), batch_size=batch_size, lr=lr, beta=model.beta, seed=seed)
+    settings = dict(model='vae', architecture=architecture(model), batch_size=batch_size, lr=lr, beta=model.beta,
+                    seed=seed)
     run = Run(model, step, ('loss', 'recon', 'kl'), [opt], prec, settings, 'VAE', graph)
     hist = fit(run, ds, steps, batch_size, seed, options)              # train first, then switch to eval mode
     return model.eval(), hist

@@ -1,4 +1,5 @@
-"""genq.augment: classic augmentation leaves its input alone and is seeded; DiffAugment's operations do what they say."""
+"""genq.augment: classic augmentation leaves its input alone and is seeded; DiffAugment's operations do what they
+say."""
 import pytest
 import torch
 
@@ -26,7 +27,8 @@ def test_augmented_keeps_sources_and_gives_new_ids(small):
     assert len(out) == 3 * len(small) and len(out.ids.unique()) == len(out)
     assert torch.equal(out.x[:len(small)], small.x) and torch.equal(out.y[len(small):], small.y.repeat(2))
     src = out.meta['augmented_from']
-    assert len(src) == 2 * len(small) and all(src[int(i)] == int(small.ids[k % len(small)]) for k, i in enumerate(out.ids[len(small):]))
+    assert len(src) == 2 * len(small) and all(src[int(i)] == int(small.ids[k % len(small)])
+                                              for k, i in enumerate(out.ids[len(small):]))
     with pytest.raises(ValueError, match='copies'): augmented(small, lambda x: x, copies=0)
 
 
@@ -64,7 +66,8 @@ def test_diffaugment_is_differentiable_and_checks_policy():
 
 
 def test_colour_strengths_are_the_reference_implementations():
-    # DiffAugment's reference (Zhao et al. 2020): brightness + U(-0.5, 0.5), saturation × U(0, 2), contrast × U(0.5, 1.5),
+    # DiffAugment's reference (Zhao et al. 2020): brightness + U(-0.5, 0.5), saturation × U(0, 2), contrast × U(0.5,
+    # 1.5),
     # in the images' own units; its GANs, like genq's, work in [-1, 1]
     from genq.augment import brightness, contrast
     torch.manual_seed(0)

@@ -5,7 +5,8 @@ import json
 import pytest
 import torch
 
-from genq import audit as A, augment as G, classifier as L, clean as C, corrupt as K, data as D, metrics as M, models as Mo
+from genq import audit as A, augment as G, classifier as L, clean as C, corrupt as K, data as D, metrics as M
+from genq import models as Mo
 from genq import resample as R, train as T
 
 
@@ -53,8 +54,10 @@ AUDIT = [
     (lambda d: A.audit(d, checks='label'), TypeError, 'checks should be a list'),
     (lambda d: A.audit(d, near_threshold=2), ValueError, 'near_threshold should lie in [0, 1]'),
     (lambda d: A.audit(d, reference=d.x), TypeError, 'reference should be an ImageSet'),
-    (lambda d: A.audit(d, checks=['label'], probs=torch.rand(len(d), 3)), ValueError, 'probs should hold one row of 10'),
-    (lambda d: A.audit(d, checks=['label'], probs=torch.rand(len(d), 10) * 5), ValueError, 'probs should be probabilities'),
+    (lambda d: A.audit(d, checks=['label'], probs=torch.rand(len(d), 3)), ValueError,
+     'probs should hold one row of 10'),
+    (lambda d: A.audit(d, checks=['label'], probs=torch.rand(len(d), 10) * 5), ValueError,
+     'probs should be probabilities'),
     (lambda d: L.out_of_fold_probs(d, folds=0), ValueError, 'folds should be at least 2'),
 ]
 
@@ -111,7 +114,8 @@ def test_evaluate_refuses_fakes_that_are_not_images_and_nets_that_cannot_read_th
         with pytest.raises(error, match=None) as e: M.evaluate(real, fake, net)
         assert message in str(e.value), str(e.value)
     with pytest.raises(TypeError, match='net should be the dataset'): M.evaluate(real, real.x, None)
-    with pytest.raises(ValueError, match='net cannot read images of shape'): M.evaluate(real, real.x, M.load_feature_network('mnist5k'))
+    with pytest.raises(ValueError, match='net cannot read images of shape'):
+        M.evaluate(real, real.x, M.load_feature_network('mnist5k'))
     with pytest.raises(TypeError, match='real should be an ImageSet'): M.evaluate(real.x, real.x, net)
     assert not net.training or True
 
@@ -126,10 +130,12 @@ MODELS = [
     (lambda: Mo.gan((1, 8, 8), cond='film'), ValueError, "cond should be one of 'projection', 'concat'"),
     (lambda: Mo.vae((1, 8, 8), latent=0), ValueError, 'latent should be at least 1'),
     (lambda: Mo.vae((1, 8, 8), beta=-1), ValueError, 'beta should be at least 0'),
-    (lambda: Mo.gan((1, 8, 8), classes=10).sample(4, labels=[0.7, 1.2, 0, 1]), ValueError, 'labels should hold integer class indices'),
+    (lambda: Mo.gan((1, 8, 8), classes=10).sample(4, labels=[0.7, 1.2, 0, 1]), ValueError,
+     'labels should hold integer class indices'),
     (lambda: Mo.gan((1, 8, 8), classes=10).sample(2, labels=[0, 10]), ValueError, 'labels should lie in 0..9'),
     (lambda: Mo.gan((1, 8, 8), classes=10).sample(2, labels=[0, -1]), ValueError, 'labels should lie in 0..9'),
-    (lambda: Mo.gan((1, 8, 8), classes=10).sample(3, labels=[0, 1]), ValueError, 'labels should hold one label per image, 3'),
+    (lambda: Mo.gan((1, 8, 8), classes=10).sample(3, labels=[0, 1]), ValueError,
+     'labels should hold one label per image, 3'),
     (lambda: Mo.gan((1, 8, 8)).sample(0), ValueError, 'n should be at least 1'),
     (lambda: Mo.vae((1, 8, 8)).sample(2.0), TypeError, 'n should be a whole number'),
     (lambda: G.DiffAugment()(torch.zeros(8, 8)), ValueError, 'DiffAugment takes a batch of images, N×C×H×W'),
@@ -182,7 +188,8 @@ def test_train_refuses_what_is_not_a_model_or_a_set(ds):
 
 def test_checkpoints_of_another_architecture_or_broken_files_are_refused_before_any_copy(ds, tmp_path):
     ckpt = tmp_path / 'run.pt'
-    T.train_gan(Mo.gan(ds.shape, width=8), ds, steps=2, progress=False, checkpoint=ckpt, checkpoint_every=1, log_every=1)
+    T.train_gan(Mo.gan(ds.shape, width=8), ds, steps=2, progress=False, checkpoint=ckpt, checkpoint_every=1,
+                log_every=1)
     for other in (Mo.gan(ds.shape, width=16), Mo.gan(ds.shape, width=8, classes=10)):
         before = {k: v.clone() for k, v in other.state_dict().items()}
         with pytest.raises(ValueError, match='architecture') as e:
@@ -206,7 +213,8 @@ def plan_file(ds, tmp_path_factory):
     report = A.audit(dirty, checks=['exact_duplicate', 'near_duplicate', 'outlier'])
     plan = C.make_plan(report)
     plan = C.CleaningPlan(C.plan_rows([dict(id=3, drop=True, relabel_to=-1, impute=False, reason='test'),
-                                        dict(id=5, drop=False, relabel_to=2, impute=False, reason='test')]), plan.policy, plan.source)
+                                        dict(id=5, drop=False, relabel_to=2, impute=False, reason='test')]),
+                          plan.policy, plan.source)
     return dirty, plan.save(tmp_path_factory.mktemp('plans') / 'plan.json')
 
 
@@ -249,10 +257,12 @@ def test_plans_apply_only_to_their_own_set(plan_file, tmp_path):
     with pytest.raises(ValueError, match="made for 'digits', not 'someone else'"): C.apply_plan(other, plan)
     assert len(C.apply_plan(other, plan, allow_other_source=True)) == len(dirty) - 1
     with pytest.raises(ValueError, match='relabels to class 12'):
-        C.apply_plan(dirty, C.CleaningPlan(C.plan_rows([dict(id=3, drop=False, relabel_to=12, impute=False, reason='x')]), plan.policy, plan.source))
+        C.apply_plan(dirty, C.CleaningPlan(C.plan_rows([dict(id=3, drop=False, relabel_to=12, impute=False,
+                                                             reason='x')]), plan.policy, plan.source))
     with pytest.raises(TypeError, match='plan should be a CleaningPlan'): C.apply_plan(dirty, str(path))
     (tmp_path / 'broken.json').write_text('{"rows": [')
-    with pytest.raises(ValueError, match='broken.json is not a readable plan file'): C.CleaningPlan.load(tmp_path / 'broken.json')
+    with pytest.raises(ValueError, match='broken.json is not a readable plan file'):
+        C.CleaningPlan.load(tmp_path / 'broken.json')
     assert _unchanged(dirty, snap)
     replayed = C.apply_plan(dirty, plan)
     assert int(replayed.y[replayed.ids == 5]) == 2 and not (replayed.ids == 3).any()

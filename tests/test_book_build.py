@@ -17,12 +17,13 @@ def load_tool(name: str):
 
 def tiny_book(path: Path, code: str):
     "A book with a cover page and one chapter whose only code cell is `code`."
-    (path / '_config.yml').write_text('title: tiny\nexecute:\n  execute_notebooks: force\n  timeout: 120\n'
-                                      'only_build_toc_files: true\nexclude_patterns: ["_build"]\n')
+    (path / '_config.yml').write_text('title: tiny\nexecute:\n  execute_notebooks: force\n  timeout: '
+                                      '120\nonly_build_toc_files: true\nexclude_patterns: ["_build"]\n')
     (path / '_toc.yml').write_text('format: jb-book\nroot: index\nchapters:\n- file: chapter\n')
     (path / 'index.md').write_text('# Tiny\n\nA cover.\n')
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell('# Chapter'), nbformat.v4.new_code_cell(code)],
-                                  metadata={'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}})
+                                  metadata={'kernelspec': {'name': 'python3', 'display_name': 'Python 3',
+                                                           'language': 'python'}})
     nbformat.write(nb, path / 'chapter.ipynb')
 
 
@@ -45,12 +46,12 @@ def test_the_html_check_rejects_tracebacks_and_pages_without_outputs(tmp_path):
     tiny_book(tmp_path, "print('hello')")
     html = tmp_path / '_build' / 'html'; html.mkdir(parents=True)
     (html / 'index.html').write_text('<html><body><p>cover</p></body></html>')
-    good = ('<div class="cell docutils container"><div class="cell_output docutils container">'
-            '<div class="output stream highlight-myst-ansi notranslate"><pre>hello</pre></div></div></div>')
+    good = ('<div class="cell docutils container"><div class="cell_output docutils container"><div class="output '
+            'stream highlight-myst-ansi notranslate"><pre>hello</pre></div></div></div>')
     (html / 'chapter.html').write_text(f'<html><body>{good}</body></html>')
     assert check_html.check(html, tmp_path) == []
-    bad = ('<div class="cell_output docutils container"><div class="output traceback highlight-ipythontb notranslate">'
-           '<pre>ZeroDivisionError</pre></div></div>')
+    bad = ('<div class="cell_output docutils container"><div class="output traceback highlight-ipythontb '
+           'notranslate"><pre>ZeroDivisionError</pre></div></div>')
     (html / 'chapter.html').write_text(f'<html><body>{bad}</body></html>')
     assert any('traceback' in p for p in check_html.check(html, tmp_path))
     (html / 'chapter.html').write_text('<html><body><p>no outputs</p></body></html>')
@@ -85,7 +86,8 @@ def test_the_notebook_tests_keep_what_they_executed_for_the_book(tmp_path):
     (tmp_path / 'genq' / 'code.py').write_text('x = 1\n')
     kernel = {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}}
     for name, code in [('good', "print('hello')"), ('bad', "1 / 0")]:
-        cells = [nbformat.v4.new_markdown_cell('# A'), nbformat.v4.new_code_cell('x = 6 * 7'), nbformat.v4.new_code_cell(code)]
+        cells = [nbformat.v4.new_markdown_cell('# A'), nbformat.v4.new_code_cell('x = 6 * 7'),
+                 nbformat.v4.new_code_cell(code)]
         nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata=kernel), tmp_path / 'nbs' / f'{name}.ipynb')
     run = subprocess.run([sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider', '-p', 'no:xdist', '--nbval-lax',
                           '--nbval-current-env', 'nbs'], cwd=tmp_path, capture_output=True, text=True)

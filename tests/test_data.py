@@ -129,7 +129,8 @@ def test_embedded_datasets():
 
 
 def write_idx(path, arr, magic):
-    with open(path, 'wb') as f: f.write(struct.pack('>i', magic) + struct.pack(f'>{arr.ndim}i', *arr.shape) + arr.tobytes())
+    with open(path, 'wb') as f:
+        f.write(struct.pack('>i', magic) + struct.pack(f'>{arr.ndim}i', *arr.shape) + arr.tobytes())
 
 
 def test_mnist_reads_torchvision_files(tmp_path):
@@ -140,7 +141,8 @@ def test_mnist_reads_torchvision_files(tmp_path):
         write_idx(raw / f'{split}-labels-idx1-ubyte', np.array([0, 1, 2, 3, 9], dtype=np.uint8), 2049)
     m = data.mnist(root=tmp_path, train=False)
     assert (len(m), m.shape, m.name) == (5, (1, 28, 28), 'mnist-test')
-    assert m.y.tolist() == [0, 1, 2, 3, 9] and torch.allclose(m.x[0, 0, 0, :3], torch.tensor([-1, -1 + 2 / 255, -1 + 4 / 255]))
+    assert m.y.tolist() == [0, 1, 2, 3, 9] and torch.allclose(m.x[0, 0, 0, :3],
+                                                              torch.tensor([-1, -1 + 2 / 255, -1 + 4 / 255]))
 
 
 def test_fashion_mnist_reads_and_checks_idx_files(tmp_path, monkeypatch):
@@ -149,7 +151,8 @@ def test_fashion_mnist_reads_and_checks_idx_files(tmp_path, monkeypatch):
     imgs = (np.arange(3 * 28 * 28) % 256).astype(np.uint8).reshape(3, 28, 28)
     write_idx(raw / 't10k-images-idx3-ubyte', imgs, 2051)
     labels = np.array([0, 9, 4], dtype=np.uint8)
-    with gzip.open(raw / 't10k-labels-idx1-ubyte.gz', 'wb') as f: f.write(struct.pack('>II', 2049, 3) + labels.tobytes())
+    with gzip.open(raw / 't10k-labels-idx1-ubyte.gz', 'wb') as f:
+        f.write(struct.pack('>II', 2049, 3) + labels.tobytes())
     monkeypatch.setattr(data, 'FASHION_DIRS', ())                     # only tmp_path, not a system copy
     with pytest.raises(ValueError, match='checksum'): data.fashion_mnist(root=tmp_path, train=False)
     sums = {p.name.removesuffix('.gz'): hashlib.sha256(data._idx_bytes(p)).hexdigest() for p in raw.iterdir()}
@@ -163,7 +166,8 @@ def test_fashion_mnist_reads_and_checks_idx_files(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match='not an IDX file'): data.read_idx(raw / 'junk')
     (raw / 'bad.gz').write_bytes(b'not gzip at all')
     with pytest.raises(ValueError, match='could not be read'): data.read_idx(raw / 'bad.gz')
-    with pytest.raises(data.DatasetUnavailableError, match='dataset-fashion-mnist'): data.fashion_mnist(root=tmp_path / 'none')
+    with pytest.raises(data.DatasetUnavailableError, match='dataset-fashion-mnist'):
+        data.fashion_mnist(root=tmp_path / 'none')
 
 
 @pytest.mark.skipif(not data.FASHION_DIRS[0].is_dir(), reason='apt-get install dataset-fashion-mnist')
@@ -178,7 +182,8 @@ def test_missing_download_says_what_to_do(tmp_path, monkeypatch):
 
     def offline(*args, **kwargs): raise urllib.error.URLError('[Errno -3] Temporary failure in name resolution')
     monkeypatch.setattr('torchvision.datasets.CIFAR10', offline)
-    with pytest.raises(data.DatasetUnavailableError, match='no internet access') as e: data.cifar10(root=tmp_path, download=True)
+    with pytest.raises(data.DatasetUnavailableError, match='no internet access') as e:
+        data.cifar10(root=tmp_path, download=True)
     assert e.value.__suppress_context__ and 'mnist5k()' in str(e.value)
 
 

@@ -25,13 +25,15 @@ def unchanged(ds, before):
 
 @pytest.mark.parametrize('defect, rate, kw', [
     ('label_noise', 0.2, {}), ('label_noise', 0.2, dict(kind='pairwise')), ('duplicates', 0.1, dict(copies=3)),
-    ('duplicates', 0.1, dict(near='brightness')), ('outliers', 0.1, {}), ('corrupt_images', 0.2, dict(kind='occlusion')),
+    ('duplicates', 0.1, dict(near='brightness')), ('outliers', 0.1, {}),
+                                              ('corrupt_images', 0.2, dict(kind='occlusion')),
     ('missing_pixels', 0.1, {}), ('missing_labels', 0.1, {}), ('long_tail', 10, {}), ('scarcity', 0.5, {})])
 def test_every_defect_keeps_its_input_and_repeats_with_a_seed(ds, defect, rate, kw):
     before = frozen(ds)
     a, b = K.corrupt(ds, defect, rate, seed=3, **kw), K.corrupt(ds, defect, rate, seed=3, **kw)
     assert unchanged(ds, before)
-    assert len(a.mask) == len(a.ds) and torch.equal(a.mask, b.mask) and torch.equal(a.ds.x.nan_to_num(7), b.ds.x.nan_to_num(7))
+    assert len(a.mask) == len(a.ds) and torch.equal(a.mask, b.mask) and torch.equal(a.ds.x.nan_to_num(7),
+                                                                                    b.ds.x.nan_to_num(7))
     assert a.ds.meta['defects'][-1]['kind'] == defect
 
 
@@ -82,7 +84,8 @@ def test_flagged_rows_score_lower_than_the_rest(ds):
 def test_audit_edge_cases(ds):
     r = A.audit(ds.replace(y=None), checks=('missing', 'invalid', 'label'))
     assert r.notes == ['no labels: the label check was skipped.'] and 'is_invalid_issue' in r.table
-    assert A.audit(ds.subset(ds.y == 2), checks=('label',)).notes == ['fewer than two classes: the label check was skipped.']
+    assert A.audit(ds.subset(ds.y == 2),
+                   checks=('label',)).notes == ['fewer than two classes: the label check was skipped.']
     same = ImageSet(ds.x[[0] * 10], ds.y[[0] * 10])
     assert A.audit(same, checks=('exact_duplicate', 'near_duplicate')).table.is_exact_duplicate_issue.sum() == 9
     holes = K.missing_pixels(ds, 0.1).ds
@@ -130,8 +133,10 @@ def test_confident_joint_counts_confident_examples():
     given = torch.tensor([0, 0, 1, 1])
     # thresholds: class 0 = mean(.9, .8) = .85; class 1 = mean(.8, .3) = .55
     assert A.confident_joint(probs, given).tolist() == [[1, 0], [0, 1]]
-    # thresholds: class 0 = .9, class 1 = (.9 + .05 + .8) / 3; row 3 (labelled 1) is confidently a 0, and the largest-margin one
-    flags = A.prune_by_noise_rate(torch.tensor([[.9, .1], [.9, .1], [.1, .9], [.95, .05], [.2, .8]]), torch.tensor([0, 0, 1, 1, 1]))
+    # thresholds: class 0 = .9, class 1 = (.9 + .05 + .8) / 3; row 3 (labelled 1) is confidently a 0, and the largest-
+    # margin one
+    flags = A.prune_by_noise_rate(torch.tensor([[.9, .1], [.9, .1], [.1, .9], [.95, .05], [.2, .8]]),
+                                  torch.tensor([0, 0, 1, 1, 1]))
     assert flags.tolist() == [False, False, False, True, False]
     assert not A.prune_by_noise_rate(probs, torch.tensor([0, MISSING, 1, 1]))[1]
 
@@ -168,7 +173,8 @@ def test_policy_keep_changes_nothing(dirty_and_report):
 
 def test_bad_plans_and_policies(dirty_and_report, ds):
     dirty, report = dirty_and_report
-    with pytest.raises(ValueError, match='label can be handled by relabel, review, drop, keep'): C.make_plan(report, {'label': 'impute'})
+    with pytest.raises(ValueError, match='label can be handled by relabel, review, drop, keep'):
+        C.make_plan(report, {'label': 'impute'})
     plan = C.make_plan(report)
     with pytest.raises(ValueError, match='was it made for another set'): C.apply_plan(ds.subset(range(50)), plan)
     nan_everywhere = K.missing_pixels(ds.subset(range(20)), 1.0).ds
@@ -189,7 +195,7 @@ def test_audit_works_on_a_folder_of_images(tmp_path):
     flagged = [mine.meta['paths'][i] for i in r.table.id[r.table.is_exact_duplicate_issue]]
     assert len(flagged) == 1 and flagged[0].endswith('copy.png')    # the later file of the pair is the copy
     assert 'is_label_issue' in r.table and not r.notes
-    plan = C.make_plan(r)                                           # plan rows carry the file; a copy names its original
+    plan = C.make_plan(r)  # plan rows carry the file; a copy names its original
     copy_row = plan.rows[plan.rows.path.str.endswith('copy.png')].iloc[0]
     original = int(r.table.exact_duplicate_of[r.table.is_exact_duplicate_issue].iloc[0])
     assert copy_row['drop'] and f'exact_duplicate of id {original} ({mine.meta["paths"][original]})' in copy_row.reason
@@ -216,14 +222,17 @@ def test_explorer_outcomes_and_frames(ds):
     truth[:10], flags[5:20] = True, True                        # 5 found, 5 missed, 10 false alarms
     rows, outcomes = A._outcome_rows(truth, flags, 12, seed=0)
     assert [outcomes.count(k) for k in A.OUTCOMES] == [4, 4, 4] and len(set(rows.tolist())) == 12
-    assert all(truth[r] == (o != 'false_alarm') and flags[r] == (o != 'missed') for r, o in zip(rows.tolist(), outcomes))
+    assert all(truth[r] == (o != 'false_alarm') and flags[r] == (o != 'missed')
+               for r, o in zip(rows.tolist(), outcomes))
     assert A._outcome_rows(truth, flags, 100, seed=0)[0].numel() == 20      # every injected or flagged row, no more
     x = torch.zeros(3, 1, 8, 8)
     grid = image_grid(x, nrow=3, frames=[(1., 0, 0)] * 3)
-    assert grid.shape == (8 + 2 + 2, 3 * (8 + 2) + 4, 3) and tuple(grid[1, 1]) == (1., 0, 0) and tuple(grid[2, 2]) == (0.5, 0.5, 0.5)
+    assert grid.shape == (8 + 2 + 2, 3 * (8 + 2) + 4,
+                          3) and tuple(grid[1, 1]) == (1., 0, 0) and tuple(grid[2, 2]) == (0.5, 0.5, 0.5)
     with pytest.raises(ValueError, match='one RGB colour per image'): image_grid(x, frames=[(1., 0, 0)])
     with pytest.raises(ValueError, match='no check looks for'): A.checks_for('scarcity')
-    with pytest.raises(ValueError, match='ran none of the checks'): A.defect_flags(A.audit(ds, checks=['missing']), 'duplicates')
+    with pytest.raises(ValueError, match='ran none of the checks'):
+        A.defect_flags(A.audit(ds, checks=['missing']), 'duplicates')
 
 
 def test_one_registry_serves_audit_scores_cleaning_and_experiments(ds, monkeypatch):
@@ -237,11 +246,16 @@ def test_one_registry_serves_audit_scores_cleaning_and_experiments(ds, monkeypat
     dirty, truth = K.outliers(ds, 0.1, source='blank', seed=0)          # blank frames are dark
     r = A.audit(dirty, checks={'dark': dict(level=-0.59)})             # blank frames have a mean in [-1, -0.6]
     flags = torch.tensor(r.table.is_dark_issue.to_numpy(dtype=bool))
-    assert flags[truth].all() and r.quality['usability'] == pytest.approx((1 - flags.float().mean().item()) * A.class_balance(dirty))
+    assert flags[truth].all()
+    assert r.quality['usability'] == pytest.approx((1 - flags.float().mean().item()) * A.class_balance(dirty))
     assert A.audit(dirty, checks=['dark']).table.is_dark_issue.sum() < flags.sum()      # the default level: fewer
     assert 'dark' in A.checks_for('outliers') and torch.equal(A.defect_flags(r, 'outliers'), flags)
-    with pytest.raises(ValueError, match="has no setting colour. Its settings: level"): A.audit(ds, checks={'dark': dict(colour=1)})
-    with pytest.raises(TypeError, match="settings of check 'invalid' should be a dict"): A.audit(ds, checks={'invalid': 0.1})
-    with pytest.raises(TypeError, match='threshold should be a number'): A.audit(ds, checks={'near_duplicate': dict(threshold='0.9')})
+    with pytest.raises(ValueError, match="has no setting colour. Its settings: level"):
+        A.audit(ds, checks={'dark': dict(colour=1)})
+    with pytest.raises(TypeError, match="settings of check 'invalid' should be a dict"):
+        A.audit(ds, checks={'invalid': 0.1})
+    with pytest.raises(TypeError, match='threshold should be a number'):
+        A.audit(ds, checks={'near_duplicate': dict(threshold='0.9')})
     with pytest.raises(ValueError, match='k should be at least 1'): A.audit(ds, checks={'outlier': dict(k=0)})
-    with pytest.raises(TypeError, match='only checks that train a classifier'): A.audit(ds, checks=['missing'], epochs=2)
+    with pytest.raises(TypeError, match='only checks that train a classifier'):
+        A.audit(ds, checks=['missing'], epochs=2)

@@ -16,12 +16,38 @@ def test_settings_refuse_what_they_do_not_know():
     with pytest.raises(ValueError, match='conditional'): E.settings(remedy='noise_aware')
     with pytest.raises(ValueError, match='list of values'): E.grid(rate=0.1)
     runs = E.grid(dict(defect='outliers'), rate=[0, 0.1], remedy=['none', 'clean'], seed=[0, 1, 2])
-    assert len(runs) == 12 and runs[0]['rate'] == 0.0 and all(r['defect'] == 'outliers' for r in runs)
+    assert len(runs) == 12 and runs[0].rate == 0.0 and all(r.defect == 'outliers' for r in runs)
+    with pytest.raises(ValueError, match='dataset should be one of'): E.settings(dataset='mnist5K')
+    with pytest.raises(ValueError, match='defect should be one of'): E.settings(defect='label-noise')
+    with pytest.raises(TypeError, match='base should be Settings'): E.settings(['rate', 0.1])
+
+
+def test_settings_are_values_that_cannot_change():
+    import dataclasses, pickle
+    s = E.settings(defect='duplicates', rate=0.01, defect_args={'copies': 3})
+    with pytest.raises(dataclasses.FrozenInstanceError): s.rate = 0.5
+    with pytest.raises(TypeError): s.defect_args['copies'] = 5  # the defect's arguments are read-only too
+    assert pickle.loads(pickle.dumps(s)) == s == E.settings(s.as_dict()) and len({s, E.settings(s.as_dict())}) == 1
+    t = s.replace(rate=0.02)
+    assert (t.rate, s.rate, t.defect_args['copies']) == (0.02, 0.01, 3)
+    args = {'copies': 3}
+    u = E.settings(defect='duplicates', defect_args=args)
+    args['copies'] = 7                                                           # the caller's dict is copied
+    assert u.defect_args['copies'] == 3 and E.run_key(u) == E.run_key(u.as_dict())
+
+
+def test_each_study_is_one_table_entry():
+    for name, st in E.STUDIES.items():
+        runs = E.study(name)
+        assert runs and all(isinstance(s, E.Settings) for s in runs)
+        rows = st.columns(pd.DataFrame([s.as_dict() | {f'defect_{k}': v for k, v in s.defect_args.items()}
+                                        for s in runs]))
+        assert {st.dose, st.clean_dose} <= set(rows[st.x])                     # the cover's doses are on its grid
 
 
 def test_the_key_depends_on_settings_and_code(monkeypatch):
     a, b = E.settings(rate=0.1), E.settings(rate=0.2)
-    assert E.run_key(a) == E.run_key(dict(a)) != E.run_key(b)
+    assert E.run_key(a) == E.run_key(a.as_dict()) != E.run_key(b)
     monkeypatch.setattr(E, 'code_fingerprint', lambda: 'other code')
     key_other = E.run_key(a)
     monkeypatch.undo()
@@ -92,7 +118,7 @@ def test_noise_transition_estimates_the_noise():
     from genq.metrics import evaluator_split
     _, half = evaluator_split(digits())                                     # 898 rows: enough for a 0.08 tolerance
     noisy = label_noise(half, 0.3, seed=0).ds
-    probs = torch.nn.functional.one_hot(half.y, 10).float() * 0.9 + 0.01    # a near-perfect classifier of the true class
+    probs = torch.nn.functional.one_hot(half.y, 10).float() * 0.9 + 0.01  # a near-perfect classifier of the true class
     T = E.noise_transition(probs, noisy.y)
     assert torch.allclose(T.sum(1), torch.ones(10))
     assert (T.diagonal() - 0.7).abs().max() < 0.1                            # 30% of each class moved...
@@ -104,15 +130,18 @@ def _study(clean, dirty, remedies: dict, metric='fid', rebuilt=()) -> pd.DataFra
     "Rows of a study: per seed, a clean and a dirty run and one run per remedy at rate 0.3."
     rows = [dict(remedy='none', rate=0., seed=i, **{metric: v}) for i, v in enumerate(clean)]
     rows += [dict(remedy='none', rate=0.3, seed=i, **{metric: v}) for i, v in enumerate(dirty)]
-    rows += [dict(remedy=r, rate=0.3, seed=i, rebuilt_clean=r in rebuilt, **{metric: v}) for r, vs in remedies.items() for i, v in enumerate(vs)]
+    rows += [dict(remedy=r, rate=0.3, seed=i, rebuilt_clean=r in rebuilt, **{metric: v}) for r, vs in remedies.items()
+             for i, v in enumerate(vs)]
     return pd.DataFrame(rows).assign(rebuilt_clean=lambda d: d.rebuilt_clean.fillna(False).astype(bool))
 
 
 def test_recovery_is_paired_with_intervals_and_claims_only_measurable_losses():
-    df = _study([1.0, 1.1, 0.9, 1.2, 1.0], [3.0, 3.2, 2.9, 3.1, 3.0], {'clean': [1.5, 1.6, 1.4, 1.7, 1.5], 'other': [4, 4, 4, 4, 4]})
+    df = _study([1.0, 1.1, 0.9, 1.2, 1.0], [3.0, 3.2, 2.9, 3.1, 3.0],
+                {'clean': [1.5, 1.6, 1.4, 1.7, 1.5], 'other': [4, 4, 4, 4, 4]})
     r = E.recovery(df, 'fid', rate=0.3)
     assert r.loss['none'] == pytest.approx(2.0) and r.loss_lo['none'] > 0 and r.verdict['none'] == 'loss measured'
-    assert r.recovered['clean'] == pytest.approx(1.5 / 2.0) and r.recovered_lo['clean'] <= 0.75 <= r.recovered_hi['clean']
+    assert r.recovered['clean'] == pytest.approx(1.5 / 2.0)
+    assert r.recovered_lo['clean'] <= 0.75 <= r.recovered_hi['clean']
     assert r.recovered['other'] == pytest.approx((3.04 - 4) / 2.0) and r.verdict['clean'].startswith('recovers 75%')
     assert r.change['clean'] == pytest.approx(-1.5) and r.change_hi['clean'] < 0
     assert r.verdict['other'] == 'makes it worse (-48%)'
@@ -144,7 +173,8 @@ def test_bootstrap_agrees_with_scipy():
     mean, lo, hi = E.bootstrap_mean(values, n_boot=20_000)
     ref = scipy_stats.bootstrap((values,), np.mean, n_resamples=20_000, method='percentile', confidence_level=0.95,
                                 random_state=0).confidence_interval
-    assert mean == pytest.approx(values.mean()) and lo == pytest.approx(ref.low, abs=0.004) and hi == pytest.approx(ref.high, abs=0.004)
+    assert mean == pytest.approx(values.mean())
+    assert lo == pytest.approx(ref.low, abs=0.004) and hi == pytest.approx(ref.high, abs=0.004)
     assert all(np.isnan(E.bootstrap_mean([1.0])[1:]))
 
 
@@ -178,6 +208,8 @@ def test_shipped_results_match_their_code_or_say_why_not(name):
 def test_readme_headline_is_generated_from_the_shipped_results():
     import importlib.util
     from pathlib import Path
-    spec = importlib.util.spec_from_file_location('headline', Path(__file__).resolve().parents[1] / 'tools' / 'headline.py')
+    spec = importlib.util.spec_from_file_location('headline',
+                                                  Path(__file__).resolve().parents[1] / 'tools' / 'headline.py')
     headline = importlib.util.module_from_spec(spec); spec.loader.exec_module(headline)
-    assert headline.current_section() == headline.generated_section(), "README's headline is stale: run python tools/headline.py"
+    stale = "README's headline is stale: run python tools/headline.py"
+    assert headline.current_section() == headline.generated_section(), stale

@@ -49,7 +49,7 @@ def test_prdc_matches_the_prdc_package(k, shift):
 def test_wide_features_chunked_and_blocked():
     "Covariances summed over row chunks and diagonal blocks equal torch.cov, and FID still matches torchmetrics."
     fid_mod = pytest.importorskip('torchmetrics.image.fid', reason='torchmetrics is not installed')
-    real, fake = feats(2500, 600, 0., 11).float(), feats(2200, 600, 0.2, 12).float()   # float32 in, 3 chunks, 2×2 blocks
+    real, fake = feats(2500, 600, 0., 11).float(), feats(2200, 600, 0.2, 12).float()  # float32 in, 3 chunks, 2×2 blocks
     (m1, s1), (m2, s2) = M.gaussian_stats(real), M.gaussian_stats(fake)
     assert s1.dtype == torch.float64 and torch.allclose(s1, torch.cov(real.double().T), rtol=1e-10, atol=1e-12)
     assert torch.equal(s1, s1.T) and torch.allclose(m1, real.double().mean(0))
@@ -165,4 +165,5 @@ def test_inception_offline_says_what_to_do(monkeypatch):
 def test_evaluate_refuses_what_it_cannot_sample():
     from genq.data import digits
     d = digits()
-    with pytest.raises(ValueError, match='a model with a sample'): M.evaluate(d, 'samples', M.load_feature_network('digits'))
+    with pytest.raises(ValueError, match='a model with a sample'):
+        M.evaluate(d, 'samples', M.load_feature_network('digits'))

@@ -1,4 +1,5 @@
-"""genq.models and genq.train: shapes, objectives against torch's own, determinism, exact resume, the NaN guard, bad input."""
+"""genq.models and genq.train: shapes, objectives against torch's own, determinism, exact resume, the NaN guard, bad
+input."""
 import pytest
 import torch
 from torch import nn
@@ -54,7 +55,8 @@ def test_vae_elbo_matches_torch_distributions(likelihood):
     torch.manual_seed(1)
     z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
     out = model.decode_raw(z)
-    if likelihood == 'bernoulli': lik = torch.distributions.Bernoulli(logits=out, validate_args=False).log_prob((x + 1) / 2)
+    if likelihood == 'bernoulli':
+        lik = torch.distributions.Bernoulli(logits=out, validate_args=False).log_prob((x + 1) / 2)
     else: lik = torch.distributions.Normal(torch.tanh(out), model.log_sigma.exp()).log_prob(x)
     recon = -lik.flatten(1).sum(1).mean()
     assert torch.allclose(parts['kl'], kl, atol=1e-5) and torch.allclose(parts['recon'], recon, rtol=1e-5)
@@ -64,9 +66,12 @@ def test_vae_elbo_matches_torch_distributions(likelihood):
 def test_bad_model_requests():
     with pytest.raises(ValueError, match='unconditional'): gan((1, 8, 8)).sample(3, labels=1)
     with pytest.raises(ValueError, match='give the labels'): gan((1, 8, 8), classes=10).D(torch.zeros(2, 1, 8, 8))
-    with pytest.raises(ValueError, match='missing'): vae((1, 8, 8), classes=10).loss(torch.zeros(2, 1, 8, 8), torch.tensor([0, -1]))
-    with pytest.raises(ValueError, match=r'one label per image, 4 in all. Got shape \(2,\)'): sample_labels(torch.tensor([1, 2]), 4, 10, 'cpu')
-    with pytest.raises(ValueError, match="cond should be one of 'projection', 'concat'"): gan((1, 8, 8), classes=10, cond='film')
+    with pytest.raises(ValueError, match='missing'):
+        vae((1, 8, 8), classes=10).loss(torch.zeros(2, 1, 8, 8), torch.tensor([0, -1]))
+    with pytest.raises(ValueError, match=r'one label per image, 4 in all. Got shape \(2,\)'):
+        sample_labels(torch.tensor([1, 2]), 4, 10, 'cpu')
+    with pytest.raises(ValueError, match="cond should be one of 'projection', 'concat'"):
+        gan((1, 8, 8), classes=10, cond='film')
     with pytest.raises(ValueError, match='beta'): VAE((1, 8, 8), beta=-1)
 
 
@@ -82,10 +87,12 @@ def test_same_seed_same_model_and_losses(small):
 
 @pytest.mark.parametrize('kind', ['gan', 'vae'])
 def test_resume_continues_exactly(small, tmp_path, kind):
-    make, train = (lambda s: gan(small.shape, width=8, seed=s), train_gan) if kind == 'gan' else (lambda s: vae(small.shape, width=8, seed=s), train_vae)
+    make, train = (lambda s: gan(small.shape, width=8, seed=s),
+                   train_gan) if kind == 'gan' else (lambda s: vae(small.shape, width=8, seed=s), train_vae)
     _, whole = train(make(0), small, steps=30, batch_size=32, progress=False)
     ckpt = tmp_path / 'run.pt'
-    train(make(0), small, steps=13, batch_size=32, progress=False, checkpoint=ckpt, checkpoint_every=1000)   # saved at its end
+    train(make(0), small, steps=13, batch_size=32, progress=False, checkpoint=ckpt,
+          checkpoint_every=1000)   # saved at its end
     model, resumed = train(make(9), small, steps=30, batch_size=32, progress=False, checkpoint=ckpt, checkpoint_every=7)
     assert torch.equal(whole.losses, resumed.losses)
     with pytest.raises(ValueError, match='other settings'):
@@ -101,7 +108,8 @@ def test_nan_guard_names_the_step_and_keeps_good_weights(small, tmp_path):
         return output * torch.where(c > 23, float('nan'), 1.)
     model.decoder.register_forward_hook(poison)
     with pytest.raises(TrainingDiverged, match='at step 24') as err:
-        train_vae(model, small, steps=50, batch_size=32, progress=False, log_every=10, checkpoint=tmp_path / 'c.pt', checkpoint_every=10)
+        train_vae(model, small, steps=50, batch_size=32, progress=False, log_every=10, checkpoint=tmp_path / 'c.pt',
+                  checkpoint_every=10)
     assert err.value.step == 24
     assert torch.load(tmp_path / 'c.pt', weights_only=True)['step'] == 20
     assert all(torch.isfinite(p).all() for p in model.parameters())
@@ -115,7 +123,8 @@ def test_training_refuses_bad_data_and_keeps_input(small):
     with pytest.raises(ValueError, match='missing labels'):
         train_gan(gan(small.shape, classes=10), ImageSet(small.x, y), steps=1, progress=False)
     with pytest.raises(ValueError, match='shape'): train_gan(gan((1, 28, 28)), small, steps=1, progress=False)
-    with pytest.raises(ValueError, match='batch_size should be between 1 and'): train_gan(gan(small.shape), small, steps=1, batch_size=0, progress=False)
+    with pytest.raises(ValueError, match='batch_size should be between 1 and'):
+        train_gan(gan(small.shape), small, steps=1, batch_size=0, progress=False)
     before = small.x.clone()
     model, _ = train_gan(gan(small.shape, width=8), small, steps=3, batch_size=32, progress=False)
     assert torch.equal(small.x, before) and not model.training
@@ -141,8 +150,10 @@ def test_label_noise_passes_labels_through_the_matrix(small):
     seen = _label_noise(T, 10, torch.device('cpu'))(y)
     assert abs((seen != y).float().mean().item() - 0.4) < 0.02
     assert torch.bincount(seen[seen != y], minlength=10).min() > 300
-    with pytest.raises(ValueError, match='rows that sum to 1'): _label_noise(torch.ones(10, 10), 10, torch.device('cpu'))
-    with pytest.raises(ValueError, match='conditional'): train_gan(gan(small.shape), small, steps=1, label_noise=torch.eye(10), progress=False)
+    with pytest.raises(ValueError, match='rows that sum to 1'):
+        _label_noise(torch.ones(10, 10), 10, torch.device('cpu'))
+    with pytest.raises(ValueError, match='conditional'):
+        train_gan(gan(small.shape), small, steps=1, label_noise=torch.eye(10), progress=False)
     _, hist = train_gan(gan(small.shape, width=8, classes=10), small, steps=5, label_noise=T, progress=False)
     assert torch.isfinite(hist.losses).all()
 
@@ -150,7 +161,8 @@ def test_label_noise_passes_labels_through_the_matrix(small):
 def test_training_runs_in_train_mode_and_returns_the_model_in_eval_mode():
     "BatchNorm and dropout must train as in training; the trained model comes back ready to sample."
     small = digits().subset(range(256))
-    for build, train in ((lambda: gan(small.shape, width=8), train_gan), (lambda: vae(small.shape, width=8), train_vae)):
+    for build, train in ((lambda: gan(small.shape, width=8), train_gan),
+                         (lambda: vae(small.shape, width=8), train_vae)):
         model, modes = build(), []
         for m in model.modules(): m.register_forward_pre_hook(lambda mod, args: modes.append(mod.training))
         trained, _ = train(model, small, steps=3, batch_size=32, progress=False)

@@ -33,7 +33,8 @@ print('genq', genq.__version__, 'works with torch', torch.__version__)
 
 @pytest.mark.slow
 def test_wheel_installs_and_runs_without_dev_tools(tmp_path):
-    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-qq', '--no-deps', '--no-build-isolation', '-w', tmp_path, ROOT],
+    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-qq', '--no-deps', '--no-build-isolation', '-w', tmp_path,
+                    ROOT],
                    check=True, cwd=tmp_path)
     wheel, = tmp_path.glob('genq-*.whl')
     venv.create(tmp_path / 'env', with_pip=True)

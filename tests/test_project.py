@@ -35,7 +35,8 @@ def test_package_is_in_sync_with_the_notebooks():
 @pytest.mark.parametrize('nb', NOTEBOOKS, ids=lambda p: p.name)
 def test_notebooks_are_committed_clean(nb):
     cells = json.loads(nb.read_text())['cells']
-    dirty = [i for i, c in enumerate(cells) if c['cell_type'] == 'code' and (c.get('outputs') or c.get('execution_count'))]
+    dirty = [i for i, c in enumerate(cells) if c['cell_type'] == 'code'
+             and (c.get('outputs') or c.get('execution_count'))]
     assert not dirty, f"{nb.name} has outputs in cells {dirty}: run `python3 tools/dev.py clean`."
 
 
@@ -56,7 +57,8 @@ def test_the_repository_url_comes_from_settings_ini():
         cells = json.loads(nb.read_text())['cells']
         if not any(c['cell_type'] == 'code' for c in cells): continue        # a page with no code (the references)
         install = [c['source'] for c in cells if 'google.colab' in ''.join(c['source'])]
-        assert install and f"git+{GIT_URL}" in ''.join(install[0]), f"{nb.name} needs a Colab cell installing git+{GIT_URL}"
+        need = f"{nb.name} needs a Colab cell installing git+{GIT_URL}"
+        assert install and f"git+{GIT_URL}" in ''.join(install[0]), need
     assert f"git+{GIT_URL}" in (ROOT / 'README.md').read_text()
 
 
@@ -97,6 +99,15 @@ def test_modules_import_only_the_layers_below_them():
         used = set()
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ImportFrom) and node.level == 1: used.add(node.module.split('.')[0])
-            if isinstance(node, ast.ImportFrom) and (node.module or '').startswith('genq.'): used.add(node.module.split('.')[1])
+            if isinstance(node, ast.ImportFrom) and (node.module or '').startswith('genq.'):
+                used.add(node.module.split('.')[1])
         assert path.stem in LAYERS, f"genq/{path.name} is new: add it to LAYERS with what it may import"
-        assert used <= LAYERS[path.stem], f"genq.{path.stem} imports {sorted(used - LAYERS[path.stem])}, outside its layers"
+        outside = sorted(used - LAYERS[path.stem])
+        assert used <= LAYERS[path.stem], f"genq.{path.stem} imports {outside}, outside its layers"
+
+
+def test_code_lines_fit_the_book_column():
+    "No line of code in the notebooks, tests, tools or benchmarks is wider than the book's column (see pyproject.toml)."
+    r = subprocess.run([sys.executable, '-m', 'ruff', 'check', '--output-format', 'concise', '.'], cwd=ROOT,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-1000:]

@@ -34,7 +34,7 @@ def test_smote_matches_imbalanced_learn(tail):
     theirs_new = torch.as_tensor(xr[len(x):])
     assert on_a_neighbour_segment(theirs_new, torch.as_tensor(yr[len(x):]), x, y, 5)         # our neighbours are theirs
     new = slice(len(tail), None)
-    assert on_a_neighbour_segment(ours.x[new].flatten(1).double(), ours.y[new], x, y, 5)     # our rows lie where theirs do
+    assert on_a_neighbour_segment(ours.x[new].flatten(1).double(), ours.y[new], x, y, 5)  # our rows lie where theirs do
 
 
 def test_resampling_balances_keeps_input_and_records_sources(tail):

@@ -66,12 +66,14 @@ def check(html: Path, root: Path = ROOT) -> list:
         if page not in pages: problems.append(f'{f}: not rendered ({page} missing)'); continue
         if has_code(f, root) and pages[page].outputs == 0: problems.append(f'{f}: rendered without any cell output')
         want = outputs_expected(f, root)
-        if pages[page].outputs < want: problems.append(f'{f}: {pages[page].outputs} of the {want} cells with outputs rendered')
+        if pages[page].outputs < want:
+            problems.append(f'{f}: {pages[page].outputs} of the {want} cells with outputs rendered')
         if pages[page].errors: problems.append(f'{f}: {pages[page].errors} cell(s) rendered with an error (traceback)')
     for path, page in pages.items():
         for ref in page.links + page.images:
             parts = urlsplit(ref)
-            if parts.scheme or ref.startswith(('//', 'mailto:', 'data:')): continue      # external links are not checked offline
+            if parts.scheme or ref.startswith(('//', 'mailto:', 'data:')):
+                continue      # external links are not checked offline
             target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
             if not target.exists(): problems.append(f'{path.relative_to(html)}: broken link or image {ref}'); continue
             if parts.fragment and target.suffix == '.html':

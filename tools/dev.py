@@ -55,7 +55,8 @@ BUILT = ('html', '.doctrees', 'jupyter_execute', '.jupyter_cache')     # what a 
 
 
 def build_book(src: Path, out: Path | None = None) -> int:
-    """Build the Jupyter Book in `src` into `out`/_build (warnings are errors) and check its HTML; 0 only when both pass.
+    """Build the Jupyter Book in `src` into `out`/_build (warnings are errors) and check its HTML; 0 only when both
+    pass.
 
     Sphinx rebuilds only pages whose source changed, so a page whose notebook failed would be kept, broken, by the next
     build and reported as built. A stamp written after a build that passed marks the build as good; a build that finds
@@ -139,7 +140,8 @@ def book():
 def test():
     """pytest over tests/, then every notebook under nbval (two at a time), then the book from what they executed (no
     notebook runs twice). The first failing exit code is ours."""
-    rc = run(BIN / 'python', '-m', 'pytest', '-p', 'no:cacheprovider', '--durations=15', 'tests', *sys.argv[2:], check=False)
+    rc = run(BIN / 'python', '-m', 'pytest', '-p', 'no:cacheprovider', '--durations=15', 'tests', *sys.argv[2:],
+             check=False)
     rc_nbs = execute_notebooks(['nbs'], sys.argv[2:])
     rc_book = render_book(execute_stale=False) if rc_nbs == 0 else 0
     sys.exit(rc or rc_nbs or rc_book)

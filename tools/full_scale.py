@@ -32,7 +32,8 @@ def parallel(out: Path, names: list[str], jobs: int):
     if any(p.wait() for p in procs): sys.exit('a worker failed: see its output above')
     for name in names:
         if name == 'stacked_mnist': sequential(out, [name]); continue
-        save_results(study_results(name), out / f'{name}.json', name, seeds_done=len({s['seed'] for s in study(name)}), jobs=jobs)
+        save_results(study_results(name), out / f'{name}.json', name, seeds_done=len({s.seed for s in study(name)}),
+                     jobs=jobs)
     print(f'{len(names)} studies with {jobs} workers in {time.perf_counter() - t0:.0f} s', flush=True)
 
 
@@ -41,11 +42,12 @@ def sequential(out: Path, names: list[str]):
     for name in names:
         t0 = time.perf_counter()
         if name == 'stacked_mnist':
-            save_results(stacked_mnist(by_scale(400, 5000), by_scale(5000, 25000), by_scale(2000, 26000))[0], out / f'{name}.json', name)
+            save_results(stacked_mnist(by_scale(400, 5000), by_scale(5000, 25000), by_scale(2000, 26000))[0],
+                         out / f'{name}.json', name)
             print(f'{name}: done in {time.perf_counter() - t0:.0f} s', flush=True); continue
         runs, done = study(name), []
-        for seed in sorted({s['seed'] for s in runs}):
-            done += [s for s in runs if s['seed'] == seed]
+        for seed in sorted({s.seed for s in runs}):
+            done += [s for s in runs if s.seed == seed]
             rows = study_results(name) if len(done) == len(runs) else run_grid(done, progress=False)
             save_results(rows, out / f'{name}.json', name, seeds_done=seed + 1)
             print(f'{name}: {len(rows)} rows, seed {seed} done at {time.perf_counter() - t0:.0f} s', flush=True)

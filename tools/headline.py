@@ -18,13 +18,15 @@ def generated_section() -> str:
     frames, provs = {}, {}
     for name in STUDIES: frames[name], provs[name] = load_results(name)
     if 'copies' not in frames['duplicates']:
-        d = frames['duplicates']; frames['duplicates'] = d.assign(copies=d.get('defect_copies', 0).fillna(0).astype(int))
+        d = frames['duplicates']; frames['duplicates'] = d.assign(copies=d.get('defect_copies',
+                                                                               0).fillna(0).astype(int))
     lines = [cover_markdown(cover_table(frames, shipped_doses(provs))), '']
     for name, p in provs.items():
         status = result_status(p)
         lines.append(f"- {name.replace('_', ' ')}: {p.get('gpu') or p['device']}, {p['date']}, commit {p['commit']}, "
-                     f"{len(frames[name])} runs; " + ('current' if status == 'current' else f"protocol {p.get('protocol', 1)}, stale: "
-                     "measured by older code (see the file's note)"))
+                     f"{len(frames[name])} runs; "
+                     + ('current' if status == 'current' else f"protocol {p.get('protocol', 1)}, stale: measured by "
+                     "older code (see the file's note)"))
     return '\n'.join(lines)
 
 
@@ -39,5 +41,6 @@ if __name__ == '__main__':
     if '--check' in sys.argv: sys.exit(0 if current_section() == generated_section() else 1)
     current_section()                                                  # the markers must be there
     block = f"{START}\n{generated_section()}\n{END}"
-    README.write_text(re.sub(re.escape(START) + r'\n.*?\n' + re.escape(END), lambda m: block, README.read_text(), count=1, flags=re.S))
+    README.write_text(re.sub(re.escape(START) + r'\n.*?\n' + re.escape(END), lambda m: block, README.read_text(),
+                             count=1, flags=re.S))
     print(f"wrote the headline table into {README}")
