@@ -16,7 +16,7 @@ from .models import GAN, VAE, d_loss, g_loss, parameter_count
 # %% auto #0
 __all__ = ['CHECKPOINT_KEYS', 'epoch_order', 'check_batch_size', 'batch_drawer', 'History', 'Precision', 'Run', 'LoopOptions',
            'save_checkpoint', 'load_checkpoint', 'TrainingDiverged', 'check_training_set', 'NanGuard', 'fit',
-           'graphed_step', 'architecture', 'check_run', 'train_gan', 'train_vae']
+           'graphed_step', 'prepare_run', 'architecture', 'check_run', 'train_gan', 'train_vae']
 
 # %% ../nbs/07_train.ipynb #3419a131
 def epoch_order(n: int, epoch: int, seed: int, device='cpu') -> Tensor:
@@ -304,8 +304,8 @@ def graphed_step(step_fn, x: Tensor, y: Tensor | None):
         return out
     return run
 
-# %% ../nbs/07_train.ipynb #a519651b
-def _prepare(model: nn.Module, ds: ImageSet, device, amp: bool, graph: bool | None, compile: bool):
+# %% ../nbs/07_train.ipynb #c7180eca
+def prepare_run(model: nn.Module, ds: ImageSet, device, amp: bool, graph: bool | None, compile: bool):
     """Check the data, move model and data to the device once, decide on CUDA graphs (by default: on CUDA, unless
     float16 loss scaling or `compile` is on); returns (model, ds, device, precision, graph)."""
     check_training_set(ds, model.shape, model.classes)
@@ -350,7 +350,7 @@ def check_run(model, kind: type, ds, steps, batch_size, lr, augment, loop: dict)
         raise TypeError(f"augment should be a function of a batch of images, e.g. DiffAugment(). Got {augment!r}.")
     return LoopOptions.of(loop)
 
-# %% ../nbs/07_train.ipynb #f82280b2
+# %% ../nbs/07_train.ipynb #1f9857f8
 def train_gan(model: GAN, ds: ImageSet, steps: int = 2000, batch_size: int = 64, lr: float = 2e-4, betas=(0.5, 0.999),
               loss: str = 'bce', augment=None, augment_fake: bool = True, label_noise: Tensor | None = None,
               device=None, amp: bool = True, compile: bool = False, graph: bool | None = None, seed: int = 0,
@@ -365,7 +365,7 @@ def train_gan(model: GAN, ds: ImageSet, steps: int = 2000, batch_size: int = 64,
     options = check_run(model, GAN, ds, steps, batch_size, lr, augment, loop); check_choice(loss, 'loss',
                                                                                             ('bce', 'hinge'))
     _label_noise(label_noise, model.classes, torch.device('cpu'))                  # checked before the model moves
-    model, ds, dev, prec, graph = _prepare(model, ds, device, amp, graph, compile)
+    model, ds, dev, prec, graph = prepare_run(model, ds, device, amp, graph, compile)
     opt_g = torch.optim.Adam(model.G.parameters(), lr=lr, betas=betas, capturable=graph)
     opt_d = torch.optim.Adam(model.D.parameters(), lr=lr, betas=betas, capturable=graph)
     G, D = (torch.compile(model.G), torch.compile(model.D)) if compile else (model.G, model.D)
@@ -393,14 +393,14 @@ def train_gan(model: GAN, ds: ImageSet, steps: int = 2000, batch_size: int = 64,
     hist = fit(run, ds, steps, batch_size, seed, options)              # train first, then switch to eval mode
     return model.eval(), hist
 
-# %% ../nbs/07_train.ipynb #a8099499
+# %% ../nbs/07_train.ipynb #b9f5535d
 def train_vae(model: VAE, ds: ImageSet, steps: int = 2000, batch_size: int = 64, lr: float = 1e-3, augment=None,
               device=None, amp: bool = True, compile: bool = False, graph: bool | None = None, seed: int = 0,
               **loop) -> tuple[VAE, History]:
     """Train a VAE on `ds` with Adam on the negative ELBO (recon + beta * kl); `augment(x)` transforms each batch first.
     `graph` as in `train_gan`. `loop`: the loop's options (`LoopOptions`)."""
     options = check_run(model, VAE, ds, steps, batch_size, lr, augment, loop)
-    model, ds, dev, prec, graph = _prepare(model, ds, device, amp, graph, compile)
+    model, ds, dev, prec, graph = prepare_run(model, ds, device, amp, graph, compile)
     opt = torch.optim.Adam(model.parameters(), lr=lr, capturable=graph)
     elbo = torch.compile(model.loss) if compile else model.loss
     conditional = model.classes > 0

@@ -213,3 +213,11 @@ def test_readme_headline_is_generated_from_the_shipped_results():
     headline = importlib.util.module_from_spec(spec); spec.loader.exec_module(headline)
     stale = "README's headline is stale: run python tools/headline.py"
     assert headline.current_section() == headline.generated_section(), stale
+
+
+def test_a_diffusion_model_runs_through_the_pipeline_with_no_special_case():
+    s = E.settings(**TINY, model='diffusion', conditional=True, defect='label_noise', rate=0.2, remedy='clean')
+    row, model = E.run_with_model(s)
+    assert row['model'] == 'diffusion' and 0 <= row['label_accuracy'] <= 1 and row['fid'] > 0
+    assert type(model).__name__ == 'Diffusion'
+    with pytest.raises(ValueError, match='GAN remedy'): E.settings(model='diffusion', remedy='diffaugment')

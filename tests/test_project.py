@@ -88,7 +88,9 @@ def test_every_chapter_says_what_it_teaches_and_ends_with_a_summary_and_exercise
 LAYERS = dict(                         # what each module may import from genq: data is the ground floor
     data=set(), classifier={'data'}, corrupt={'data'}, audit={'data', 'classifier'}, clean={'data', 'audit'},
     metrics={'data', 'classifier'}, augment={'data'}, resample={'data'}, models={'data'}, train={'data', 'models'},
-    experiment={'data', 'classifier', 'corrupt', 'audit', 'clean', 'augment', 'resample', 'models', 'train', 'metrics'})
+    diffusion={'data', 'models', 'train'},
+    experiment={'data', 'classifier', 'corrupt', 'audit', 'clean', 'augment', 'resample', 'models', 'train',
+                'diffusion', 'metrics'})
 
 
 def test_modules_import_only_the_layers_below_them():
