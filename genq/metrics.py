@@ -17,9 +17,10 @@ from .classifier import SmallCNN, fit_classifier
 __all__ = ['FEATURE_NETWORKS', 'evaluator_split', 'feature_network', 'features', 'weights_path', 'save_feature_network',
            'load_feature_network', 'gaussian_stats', 'sqrtm_psd', 'frechet_distance', 'fid', 'fid_infinity',
            'poly_kernel', 'mmd2_unbiased', 'kid', 'prdc', 'class_probs', 'inception_score', 'mode_coverage', 'stacked',
-           'stacked_modes', 'point_modes', 'memorization', 'psnr', 'ssim', 'evaluate', 'inception_features']
+           'stacked_modes', 'point_modes', 'memorization', 'data_copying', 'extraction_rate', 'psnr', 'ssim',
+           'evaluate', 'inception_features']
 
-# %% ../nbs/05_metrics.ipynb #7b38b50e
+# %% ../nbs/05_metrics.ipynb #57ce7117
 def evaluator_split(ds: ImageSet, seed: int = 0) -> tuple[ImageSet, ImageSet]:
     "The book's fixed split: (evaluator half, which trains feature networks; generator half, for everything else)."
     return ds.split(0.5, seed=seed)
@@ -38,7 +39,7 @@ def features(net: nn.Module | None, x: Tensor, batch: int = 1024) -> Tensor:
     dev = next(net.parameters()).device
     return torch.cat([net.embed(b.to(dev)).float().cpu() for b in x.nan_to_num(-1).split(batch)])
 
-# %% ../nbs/05_metrics.ipynb #a2456ed9
+# %% ../nbs/05_metrics.ipynb #7b8699ba
 FEATURE_NETWORKS = dict(mnist5k=dict(shape=(1, 28, 28), classes=10, width=32, epochs=8),
                         digits=dict(shape=(1, 8, 8), classes=10, width=32, epochs=30))
 
@@ -71,7 +72,7 @@ def load_feature_network(name: str = 'mnist5k', device=None) -> nn.Module:
     net.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
     return net.to(device or default_device()).eval()
 
-# %% ../nbs/05_metrics.ipynb #c45955ef
+# %% ../nbs/05_metrics.ipynb #ba0a7be7
 def _features(f, name: str = 'features') -> Tensor:
     """`f` as an N×D floating-point CPU tensor of finite values with N ≥ 2, else a ValueError. Never a copy when it is
     one."""
@@ -134,7 +135,7 @@ def fid(real, fake) -> float:
                       "with fid_infinity.", stacklevel=2)
     return frechet_distance(*gaussian_stats(real), *gaussian_stats(fake))
 
-# %% ../nbs/05_metrics.ipynb #d0aecd8c
+# %% ../nbs/05_metrics.ipynb #3694040c
 def fid_infinity(real, fake, sizes=(250, 500, 750, 1000), repeats: int = 3, seed: int = 0) -> tuple[float, Tensor]:
     """FID extrapolated to infinitely many samples (Chong & Forsyth 2020), and the (size, mean FID) points it was
     fitted on."""
@@ -158,7 +159,7 @@ def fid_infinity(real, fake, sizes=(250, 500, 750, 1000), repeats: int = 3, seed
     intercept, slope = torch.linalg.lstsq(design, pts[:, 1:]).solution.flatten()
     return float(intercept), pts
 
-# %% ../nbs/05_metrics.ipynb #df8d3dec
+# %% ../nbs/05_metrics.ipynb #4ed0317b
 def poly_kernel(x: Tensor, y: Tensor, degree: int = 3, gamma: float | None = None, coef: float = 1.) -> Tensor:
     "Polynomial kernel matrix (γ·x·y + coef)^degree, γ = 1/dimension by default."
     return (x @ y.T * (gamma or 1 / x.shape[1]) + coef) ** degree
@@ -181,7 +182,7 @@ def kid(real, fake, subsets: int = 100, subset_size: int = 1000, seed: int = 0, 
                         for _ in range(subsets)])
     return float(vals.mean()), float(vals.std(unbiased=False))
 
-# %% ../nbs/05_metrics.ipynb #5e5a34b2
+# %% ../nbs/05_metrics.ipynb #5734b0a2
 def _sq_distances(a: Tensor, b: Tensor, b_sq: Tensor) -> Tensor:
     "Squared Euclidean distances between the rows of `a` and of `b` as |a|² + |b|² − 2a·b; `b_sq` holds b's |b|²."
     return torch.addmm(b_sq[None], a, b.T, alpha=-2).add_((a * a).sum(1, keepdim=True)).clamp_min_(0)
@@ -247,7 +248,7 @@ def stacked_modes(net: nn.Module, x: Tensor) -> Tensor:
     digits = torch.stack([class_probs(net, x[:, c:c + 1]).argmax(1) for c in range(3)], 1)
     return (digits * torch.tensor([100, 10, 1])).sum(1)
 
-# %% ../nbs/05_metrics.ipynb #fb3ba082
+# %% ../nbs/05_metrics.ipynb #76b1031e
 def point_modes(real: ImageSet, fake: Tensor, radius: float = 0.1, min_share: float = 0.01) -> dict:
     "Modes of a 2-D mixture covered by generated points `fake`, and the share of points within `radius` of a mode."
     if real.shape != (2, 1, 1) or real.y is None:
@@ -259,7 +260,7 @@ def point_modes(real: ImageSet, fake: Tensor, radius: float = 0.1, min_share: fl
     return dict(modes=int((near >= min_share * len(fake)).sum()), of=len(centres),
                 high_quality=float((dist < radius).float().mean()))
 
-# %% ../nbs/05_metrics.ipynb #4eea6662
+# %% ../nbs/05_metrics.ipynb #1a25cbc6
 def memorization(train, fake, threshold: float = 1 / 3, chunk: int = 2048) -> dict:
     "Nearest training row of each fake row (pixels or features), the ratio d1/d2, and the copy rate at `threshold`."
     train, fake = _features64(train, 'training rows'), _features64(fake, 'generated rows')
@@ -274,7 +275,38 @@ def memorization(train, fake, threshold: float = 1 / 3, chunk: int = 2048) -> di
     return dict(nearest=torch.cat(nearest), distance=d1, ratio=ratio,
                 copy_rate=float((ratio < threshold).double().mean()))
 
-# %% ../nbs/05_metrics.ipynb #97f11f97
+# %% ../nbs/05_metrics.ipynb #c7581189
+def _nearest_distance(f: Tensor, ref: Tensor, chunk: int = 2048) -> Tensor:
+    "The distance from each row of `f` to its nearest row of `ref`."
+    return torch.cat([torch.cdist(part, ref).min(1).values for part in f.split(chunk)])
+
+def data_copying(train, held_out, fake) -> dict:
+    """Whether generated rows lie nearer their training set than held-out real rows do: `closer`, the share of
+    (generated, held-out) pairs in which the generated row's nearest-training-row distance is the smaller (ties count
+    half; 0.5 for a generator independent of its training set, 1 for a copier), the Mann–Whitney p-value, and both
+    median distances."""
+    from scipy.stats import mannwhitneyu
+    train, held, fake = (_features64(f, name) for f, name in
+                         ((train, 'training rows'), (held_out, 'held-out rows'), (fake, 'generated rows')))
+    _same_width(train, fake, 'training and generated rows'); _same_width(train, held, 'training and held-out rows')
+    d_fake, d_held = _nearest_distance(fake, train), _nearest_distance(held, train)
+    u = mannwhitneyu(d_fake.numpy(), d_held.numpy())
+    return dict(closer=1 - float(u.statistic) / (len(d_fake) * len(d_held)), p_value=float(u.pvalue),
+                fake_distance=d_fake.median().item(), held_out_distance=d_held.median().item())
+
+def extraction_rate(train, fake, targets, threshold: float = 1 / 3) -> dict:
+    """Of the training rows `targets` (indices into `train`, whose rows should each appear once), the share that at
+    least one generated row copies (`memorization`'s criterion at `threshold`), and which they are."""
+    m = memorization(train, fake, threshold)
+    targets = torch.as_tensor(sorted(targets) if isinstance(targets, (set, frozenset)) else targets).long().flatten()
+    if not len(targets) or targets.min() < 0 or targets.max() >= len(train):
+        raise ValueError(f"targets should hold row indices of train, in 0..{len(train) - 1}. "
+                         f"Got {targets.tolist()[:5]}.")
+    copied = m['nearest'][m['ratio'] < threshold]
+    hit = torch.isin(targets, copied)
+    return dict(extraction_rate=float(hit.double().mean()), extracted=targets[hit], copies=len(copied))
+
+# %% ../nbs/05_metrics.ipynb #45611629
 def psnr(x: Tensor, y: Tensor, data_range: float = 2.) -> Tensor:
     "Peak signal-to-noise ratio per image pair, in dB (images in [-1, 1]: data_range 2)."
     mse = ((x.float() - y.float()) ** 2).flatten(1).mean(1)
@@ -302,7 +334,7 @@ def ssim(x: Tensor, y: Tensor, data_range: float = 2., sigma: float = 1.5, k1: f
     s = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx ** 2 + my ** 2 + c1) * (sxx + syy + c2))
     return s.flatten(1).mean(1).float()
 
-# %% ../nbs/05_metrics.ipynb #a42a3585
+# %% ../nbs/05_metrics.ipynb #dd1cd23f
 def _images(fake, n: int, seed: int = 0) -> Tensor:
     "Generated images from a tensor, an ImageSet, or a model with `sample(n, generator=...)` (drawn with `seed`)."
     if isinstance(fake, ImageSet): return fake.x

@@ -82,6 +82,7 @@ def test_runs_leave_their_data_alone_and_repeat_exactly(tmp_path):
     a, b = E.run(s), E.run(s)
     assert torch.equal(half.x, before)
     assert a['removed'] >= round(0.05 * len(half)) * 3 * 0.9 and 0 <= a['repeated_share'] <= 1
+    assert 0 <= a['extraction_rate'] <= 1 and 0 <= a['closer_than_real'] <= 1
     assert {k: v for k, v in a.items() if k != 'seconds'} == {k: v for k, v in b.items() if k != 'seconds'}
 
 

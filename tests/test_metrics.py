@@ -167,3 +167,20 @@ def test_evaluate_refuses_what_it_cannot_sample():
     d = digits()
     with pytest.raises(ValueError, match='a model with a sample'):
         M.evaluate(d, 'samples', M.load_feature_network('digits'))
+
+
+def test_data_copying_and_extraction_on_a_known_copier_and_a_known_non_copier():
+    g = torch.Generator().manual_seed(0)
+    train, held, fresh = (torch.randn(n, 16, generator=g) for n in (400, 300, 300))
+    copies = train[:300] + 0.05 * torch.randn(300, 16, generator=g)
+    honest, copier = M.data_copying(train, held, fresh), M.data_copying(train, held, copies)
+    assert abs(honest['closer'] - 0.5) < 0.05 and honest['p_value'] > 0.01
+    assert copier['closer'] > 0.99 and copier['p_value'] < 1e-6
+    assert copier['fake_distance'] < copier['held_out_distance']
+    mixed = torch.cat([copies[:30], fresh])
+    out = M.extraction_rate(train, mixed, range(60))
+    assert out['extraction_rate'] == pytest.approx(0.5) and sorted(out['extracted'].tolist()) == list(range(30))
+    assert M.extraction_rate(train, fresh, {1, 2, 3})['extraction_rate'] == 0
+    with pytest.raises(ValueError, match='targets should hold row indices'): M.extraction_rate(train, fresh, [400])
+    with pytest.raises(ValueError, match='targets should hold row indices'): M.extraction_rate(train, fresh, [])
+    with pytest.raises(ValueError, match='same width'): M.data_copying(train, held[:, :8], fresh)
