@@ -13,8 +13,8 @@ from .models import check_shape, convolutional, evaluating, sample_labels
 from .train import History, Run, architecture, check_run, fit, prepare_run
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'noise_schedule', 'add_noise', 'timestep_embedding', 'ResBlock', 'UNet', 'MLPDenoiser', 'Diffusion',
-           'denoise_step', 'diffusion', 'train_diffusion']
+__all__ = ['SCHEDULES', 'noise_schedule', 'add_noise', 'timestep_embedding', 'StepEmbedding', 'ResBlock', 'UNet', 'MLPDenoiser',
+           'Diffusion', 'denoise_step', 'diffusion', 'train_diffusion']
 
 # %% ../nbs/07a_diffusion.ipynb #caa11c77
 SCHEDULES = ('cosine', 'linear')
@@ -35,7 +35,7 @@ def add_noise(x0: Tensor, t: Tensor, noise: Tensor, abar: Tensor) -> Tensor:
     a = abar[t].view(-1, *[1] * (x0.dim() - 1))
     return a.sqrt() * x0 + (1 - a).sqrt() * noise
 
-# %% ../nbs/07a_diffusion.ipynb #171715c8
+# %% ../nbs/07a_diffusion.ipynb #c3ddde63
 def timestep_embedding(t: Tensor, dim: int, max_period: float = 10_000.) -> Tensor:
     "Sinusoidal features of the steps `t`, as for a transformer's positions: N×dim."
     half = dim // 2
@@ -44,6 +44,18 @@ def timestep_embedding(t: Tensor, dim: int, max_period: float = 10_000.) -> Tens
     return torch.cat([args.cos(), args.sin(), torch.zeros(len(t), dim % 2, device=t.device)], 1)
 
 def _norm(ch: int) -> nn.GroupNorm: return nn.GroupNorm(math.gcd(8, ch), ch)
+
+class StepEmbedding(nn.Module):
+    "The step (sinusoidal features through a small MLP) plus, when conditional, a learned label embedding: N×4·width."
+    def __init__(self, width: int, classes: int = 0):
+        super().__init__()
+        self.width = width
+        self.t = nn.Sequential(nn.Linear(width, 4 * width), nn.SiLU(), nn.Linear(4 * width, 4 * width))
+        self.y = nn.Embedding(classes + 1, 4 * width) if classes else None      # index `classes`: no label
+
+    def forward(self, t: Tensor, y: Tensor | None = None) -> Tensor:
+        e = self.t(timestep_embedding(t, self.width))
+        return e if self.y is None else e + self.y(y)
 
 class ResBlock(nn.Module):
     "Two 3×3 convolutions with GroupNorm and SiLU, the step's embedding added between them, and a skip connection."
@@ -58,16 +70,14 @@ class ResBlock(nn.Module):
         h = self.c1(F.silu(self.n1(x))) + self.e(e)[:, :, None, None]
         return self.skip(x) + self.c2(F.silu(self.n2(h)))
 
-# %% ../nbs/07a_diffusion.ipynb #c68ddca3
+# %% ../nbs/07a_diffusion.ipynb #a34f00fd
 class UNet(nn.Module):
     """The noise predictor for images: a U-Net with two stride-2 levels (widths w, 2w, 2w), the step (and the class,
     when conditional) embedded and added in every block, and skips from the way down to the way up."""
     def __init__(self, shape: tuple, width: int = 32, classes: int = 0):
         super().__init__()
         c, w, emb = shape[0], width, 4 * width
-        self.width = width
-        self.embed_t = nn.Sequential(nn.Linear(w, emb), nn.SiLU(), nn.Linear(emb, emb))
-        self.embed_y = nn.Embedding(classes + 1, emb) if classes else None      # index `classes`: no label
+        self.embed = StepEmbedding(width, classes)
         self.inp = nn.Conv2d(c, w, 3, padding=1)
         self.d1, self.down1 = ResBlock(w, w, emb), nn.Conv2d(w, w, 3, 2, 1)
         self.d2, self.down2 = ResBlock(w, 2 * w, emb), nn.Conv2d(2 * w, 2 * w, 3, 2, 1)
@@ -77,8 +87,7 @@ class UNet(nn.Module):
         nn.init.zeros_(self.out[-1].weight); nn.init.zeros_(self.out[-1].bias)
 
     def forward(self, x: Tensor, t: Tensor, y: Tensor | None = None) -> Tensor:
-        e = self.embed_t(timestep_embedding(t, self.width))
-        if self.embed_y is not None: e = e + self.embed_y(y)
+        e = self.embed(t, y)
         h1 = self.d1(self.inp(x), e)                                        # full size
         h2 = self.d2(self.down1(h1), e)                                     # half
         h = self.mid(self.down2(h2), e)                                     # a quarter
@@ -91,16 +100,14 @@ class MLPDenoiser(nn.Module):
     input."""
     def __init__(self, shape: tuple, width: int = 32, classes: int = 0):
         super().__init__()
-        d, emb, self.width, self.shape = math.prod(shape), 4 * width, width, tuple(shape)
-        self.embed_t = nn.Sequential(nn.Linear(width, emb), nn.SiLU(), nn.Linear(emb, emb))
-        self.embed_y = nn.Embedding(classes + 1, emb) if classes else None
+        d, emb, self.shape = math.prod(shape), 4 * width, tuple(shape)
+        self.embed = StepEmbedding(width, classes)
         self.inp, self.out = nn.Linear(d, emb), nn.Linear(emb, d)
         self.body = nn.ModuleList(nn.Linear(emb, emb) for _ in range(3))
         nn.init.zeros_(self.out.weight); nn.init.zeros_(self.out.bias)
 
     def forward(self, x: Tensor, t: Tensor, y: Tensor | None = None) -> Tensor:
-        e = self.embed_t(timestep_embedding(t, self.width))
-        if self.embed_y is not None: e = e + self.embed_y(y)
+        e = self.embed(t, y)
         h = self.inp(x.flatten(1))
         for layer in self.body: h = h + layer(F.silu(h + e))
         return self.out(F.silu(h)).view(len(x), *self.shape)

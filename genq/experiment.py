@@ -152,7 +152,7 @@ def remedied(dirty: ImageSet, s: Settings, device=None) -> tuple[ImageSet, dict]
     "The set to train on and the training keywords that the remedy in `s` calls for (see `REMEDY_STEPS`)."
     return REMEDY_STEPS[s.remedy](dirty, s, device)
 
-# %% ../nbs/10_experiment.ipynb #43452973
+# %% ../nbs/10_experiment.ipynb #709a273e
 def label_accuracy(model, net, per_class: int = 100, seed: int = 0) -> float:
     """Share of a conditional model's images, drawn for each class in turn, that the classifier `net` assigns to that
     class."""
@@ -165,12 +165,12 @@ def regeneration(model, reference: ImageSet, repeated: set, n: int = 2000, seed:
     """Of `n` generated images and the clean `reference` images (in pixels): the *repeated share*, the share of images
     whose nearest reference image is one of the `repeated` ids, and the *extraction rate*, the share of the repeated
     images that some generated image copies (`genq.metrics.extraction_rate`)."""
-    from genq.metrics import extraction_rate, memorization
-    x, ref = samples(model, n, seed).flatten(1), reference.x.cpu().flatten(1)
-    targets = torch.isin(reference.ids.cpu(), torch.tensor(sorted(repeated)))
-    nearest_ids = reference.ids.cpu()[memorization(ref, x)['nearest']]
-    return dict(repeated_share=torch.isin(nearest_ids, torch.tensor(sorted(repeated))).float().mean().item(),
-                extraction_rate=extraction_rate(ref, x, targets.nonzero().flatten())['extraction_rate'])
+    from genq.metrics import extraction_rate
+    ids, repeated_ids = reference.ids.cpu(), torch.tensor(sorted(repeated))
+    targets = torch.isin(ids, repeated_ids).nonzero().flatten()
+    found = extraction_rate(reference.x.cpu().flatten(1), samples(model, n, seed).flatten(1), targets)
+    return dict(repeated_share=torch.isin(ids[found['nearest']], repeated_ids).float().mean().item(),
+                extraction_rate=found['extraction_rate'])
 
 def synthetic_set(model, n: int, seed: int = 0) -> ImageSet:
     "`n` images from a conditional model, balanced over its classes, as a labelled image set."

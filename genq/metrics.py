@@ -275,7 +275,7 @@ def memorization(train, fake, threshold: float = 1 / 3, chunk: int = 2048) -> di
     return dict(nearest=torch.cat(nearest), distance=d1, ratio=ratio,
                 copy_rate=float((ratio < threshold).double().mean()))
 
-# %% ../nbs/05_metrics.ipynb #c7581189
+# %% ../nbs/05_metrics.ipynb #27fabb97
 def _nearest_distance(f: Tensor, ref: Tensor, chunk: int = 2048) -> Tensor:
     "The distance from each row of `f` to its nearest row of `ref`."
     return torch.cat([torch.cdist(part, ref).min(1).values for part in f.split(chunk)])
@@ -296,15 +296,20 @@ def data_copying(train, held_out, fake) -> dict:
 
 def extraction_rate(train, fake, targets, threshold: float = 1 / 3) -> dict:
     """Of the training rows `targets` (indices into `train`, whose rows should each appear once), the share that at
-    least one generated row copies (`memorization`'s criterion at `threshold`), and which they are."""
+    least one generated row copies (`memorization`'s criterion at `threshold`), which they are, and each generated
+    row's nearest training row."""
+    targets = torch.as_tensor(sorted(targets) if isinstance(targets, (set, frozenset)) else
+                              targets if isinstance(targets, Tensor) else list(targets)).flatten()
+    if len(targets) and (targets.dtype == torch.bool or targets.dtype.is_floating_point):
+        raise TypeError(f"targets should be whole row indices of train. Got {targets.dtype} values.")
     m = memorization(train, fake, threshold)
-    targets = torch.as_tensor(sorted(targets) if isinstance(targets, (set, frozenset)) else targets).long().flatten()
     if not len(targets) or targets.min() < 0 or targets.max() >= len(train):
         raise ValueError(f"targets should hold row indices of train, in 0..{len(train) - 1}. "
                          f"Got {targets.tolist()[:5]}.")
     copied = m['nearest'][m['ratio'] < threshold]
     hit = torch.isin(targets, copied)
-    return dict(extraction_rate=float(hit.double().mean()), extracted=targets[hit], copies=len(copied))
+    return dict(extraction_rate=float(hit.double().mean()), extracted=targets[hit], copies=len(copied),
+                nearest=m['nearest'])
 
 # %% ../nbs/05_metrics.ipynb #45611629
 def psnr(x: Tensor, y: Tensor, data_range: float = 2.) -> Tensor:

@@ -183,4 +183,5 @@ def test_data_copying_and_extraction_on_a_known_copier_and_a_known_non_copier():
     assert M.extraction_rate(train, fresh, {1, 2, 3})['extraction_rate'] == 0
     with pytest.raises(ValueError, match='targets should hold row indices'): M.extraction_rate(train, fresh, [400])
     with pytest.raises(ValueError, match='targets should hold row indices'): M.extraction_rate(train, fresh, [])
+    with pytest.raises(TypeError, match='whole row indices'): M.extraction_rate(train, fresh, [2.7])
     with pytest.raises(ValueError, match='same width'): M.data_copying(train, held[:, :8], fresh)
