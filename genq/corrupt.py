@@ -89,7 +89,7 @@ def brighten(x: Tensor, most: float, g: torch.Generator) -> Tensor:
 
 NEAR_DUPLICATES = dict(shift=(shift, 2), noise=(add_noise, 0.1), brightness=(brighten, 0.3))
 
-# %% ../nbs/02_corrupt.ipynb #7d505978
+# %% ../nbs/02_corrupt.ipynb #eceea2df
 def duplicates(ds: ImageSet, rate: float, copies: int = 1, seed: int = 0, near: str | None = None,
                strength: float | None = None) -> Corrupted:
     "Append `copies` copies of a `rate` share of the rows: exact, or near ('shift', 'noise', 'brightness')."
@@ -142,7 +142,7 @@ def outliers(ds: ImageSet, rate: float, source='noise', seed: int = 0) -> Corrup
     new_ids = int(ds.ids.max()) + 1 + torch.arange(m)
     return Corrupted(_append(ds, x, y, new_ids, meta), as_mask(len(ds) + m, torch.arange(len(ds), len(ds) + m)))
 
-# %% ../nbs/02_corrupt.ipynb #ad5523cb
+# %% ../nbs/02_corrupt.ipynb #81e8a98b
 def blur(x: Tensor, sigma: float, g: torch.Generator | None = None) -> Tensor:
     "Gaussian blur of standard deviation `sigma` pixels."
     from torchvision.transforms.functional import gaussian_blur
@@ -207,7 +207,7 @@ def missing_labels(ds: ImageSet, rate: float, seed: int = 0) -> Corrupted:
     return Corrupted(ds.replace(y=y.to(ds.device), meta=recorded(ds, 'missing_labels', rate=rate, seed=seed)),
                      as_mask(len(ds), rows))
 
-# %% ../nbs/02_corrupt.ipynb #920ac203
+# %% ../nbs/02_corrupt.ipynb #0ebe2cde
 def long_tail(ds: ImageSet, ratio: float, seed: int = 0) -> Corrupted:
     "Subsample classes geometrically: class 0 keeps all its images, the last class 1/`ratio` of class 0's count."
     y, k = _labelled(ds), ds.num_classes
@@ -223,11 +223,16 @@ def long_tail(ds: ImageSet, ratio: float, seed: int = 0) -> Corrupted:
     meta = recorded(ds, 'long_tail', ratio=ratio, seed=seed, kept=kept.class_counts().tolist())
     return Corrupted(kept.replace(meta=meta), torch.zeros(len(kept), dtype=torch.bool))
 
-def scarcity(ds: ImageSet, fraction: float, seed: int = 0) -> Corrupted:
-    "Keep a `fraction` of each class (a stratified sample)."
-    check_number(fraction, 'fraction', 0, 1, lo_open=True)
-    kept = ds if fraction == 1 else ds.split(fraction, seed=seed)[0]
-    meta = recorded(ds, 'scarcity', fraction=fraction, seed=seed, kept=len(kept))
+def scarcity(ds: ImageSet, fraction: float, seed: int = 0, half: int | None = None) -> Corrupted:
+    """Keep a `fraction` of each class (a stratified sample); with `half` 0 or 1, a fraction (of the whole set, at most
+    0.5) taken from that one of two disjoint halves of each class, always cut the same way."""
+    check_number(fraction, 'fraction', 0, 1 if half is None else 0.5, lo_open=True)
+    if half is not None and (type(half) is not int or half not in (0, 1)):
+        raise ValueError(f"half should be 0 or 1 (None: the whole set). Got {half!r}.")
+    pool = ds if half is None else ds.split(0.5, seed=0)[half]
+    share = fraction if half is None else fraction / 0.5
+    kept = pool if share == 1 else pool.split(share, seed=seed)[0]
+    meta = recorded(ds, 'scarcity', fraction=fraction, seed=seed, half=half, kept=len(kept))
     return Corrupted(kept.replace(meta=meta), torch.zeros(len(kept), dtype=torch.bool))
 
 # %% ../nbs/02_corrupt.ipynb #2270d0d9

@@ -222,3 +222,29 @@ def test_a_diffusion_model_runs_through_the_pipeline_with_no_special_case():
     assert row['model'] == 'diffusion' and 0 <= row['label_accuracy'] <= 1 and row['fid'] > 0
     assert type(model).__name__ == 'Diffusion'
     with pytest.raises(ValueError, match='GAN remedy'): E.settings(model='diffusion', remedy='diffaugment')
+
+
+def test_halves_share_no_image_and_pair_different_seeds():
+    runs = E.halves_runs([0.02, 0.2], pairs=2, steps=5, width=8)
+    assert len(runs) == 8 and [s.seed for s in runs[:4]] == [0, 1, 2, 3]
+    assert [s.defect_args['half'] for s in runs[:4]] == [0, 1, 0, 1]
+    a, b = (E.dirty_set(s)[0] for s in runs[-2:])
+    assert not set(a.ids.tolist()) & set(b.ids.tolist()) and abs(len(a) - len(b)) <= 10
+    assert len(E.dirty_set(runs[0])[0]) == 10                     # one image of each class: the batch is the set
+
+
+def test_image_similarity_is_one_for_the_same_image_and_near_zero_by_chance():
+    g = torch.Generator().manual_seed(0)
+    x, y, mean = torch.rand(500, 1, 8, 8, generator=g), torch.rand(500, 1, 8, 8, generator=g), torch.full((1, 8, 8), .5)
+    assert torch.allclose(E.image_similarity(x, x, mean), torch.ones(500))
+    assert abs(E.image_similarity(x, y, mean).mean().item()) < 0.05
+    assert torch.allclose(E.image_similarity(x, 2 * (x - mean) + mean, mean), torch.ones(500))   # scale-free
+
+
+def test_same_noise_compares_a_pair_from_the_same_noise(tmp_path):
+    runs = E.halves_runs([0.06], pairs=1, steps=5, width=8)
+    df = E.same_noise(runs, n=50, cache=tmp_path)
+    assert len(df) == 1 and df.train_rows[0] == len(E.dirty_set(runs[0])[0])
+    assert 0 <= df.copy_rate[0] <= 1 and -1 <= df.other_noise[0] <= 1 and -1 <= df.same_noise[0] <= 1
+    x = E.samples(E.model_for(runs[0], tmp_path), 50, seed=0)
+    assert torch.equal(x, E.samples(E.model_for(runs[0], tmp_path), 50, seed=0))     # the same noise, the same images

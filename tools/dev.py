@@ -25,7 +25,9 @@ INSTALL_INPUTS = ('settings.ini', 'setup.py', 'pyproject.toml')
 
 
 # torch's OpenMP threads spin while they wait: on a busy 2-core machine that made genq's work several times slower
-# (measured: the audit 5×). Passive waiting makes it slow down in proportion to the cores it gets.
+# (measured: the audit 5×). Passive waiting makes it slow down in proportion to the cores it gets. python
+# bench/threads.py measures the trade: on an idle machine passive waiting costs small models about 1.6×; beside other
+# work, spinning costs 3.4×. The notebooks run on one thread each, where the policy does not matter.
 QUIET_THREADS = dict(OMP_WAIT_POLICY='PASSIVE')
 
 

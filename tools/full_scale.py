@@ -1,6 +1,7 @@
 """Run the book's case studies at full scale and save each study's rows with provenance (see genq.experiment).
 
-    GENQ_QUICK=0 python tools/full_scale.py OUT_DIR [STUDY ...] [--jobs N]    # default: every study, then stacked MNIST
+    GENQ_QUICK=0 python tools/full_scale.py OUT_DIR [STUDY ...] [--jobs N]
+    # default: every study, then stacked MNIST and the generalization chapter's pairs
 
 Uses the same grids as the chapters (`genq.experiment.study`), at the full scale that `GENQ_QUICK=0` selects. The
 book's models are small: one of them leaves most of a GPU idle. `--jobs N` starts N worker processes that share the
@@ -13,12 +14,15 @@ seeds; either way runs are cached, so a rerun resumes. Copy the JSON files into 
 import os, subprocess, sys, time
 from pathlib import Path
 from genq.data import by_scale
-from genq.experiment import STUDIES, run_grid, save_results, stacked_mnist, study, study_results
+from genq.experiment import (STUDIES, generalization_runs, run_grid, same_noise, save_results, stacked_mnist, study,
+                             study_results)
+EXTRA = ('stacked_mnist', 'generalization')          # not grids of runs: saved by `sequential` in their own way
 
 
 def worker(index: int, jobs: int, names: list[str]):
     "Compute this worker's share of the runs of `names` into the cache."
     runs = [s for name in names if name in STUDIES for s in study(name)]
+    runs += generalization_runs() if 'generalization' in names else []
     mine = runs[index::jobs]
     t0 = time.perf_counter()
     run_grid(mine, progress=False)
@@ -31,7 +35,7 @@ def parallel(out: Path, names: list[str], jobs: int):
     procs = [subprocess.Popen([sys.executable, __file__, '--worker', str(i), str(jobs), *names]) for i in range(jobs)]
     if any(p.wait() for p in procs): sys.exit('a worker failed: see its output above')
     for name in names:
-        if name == 'stacked_mnist': sequential(out, [name]); continue
+        if name in EXTRA: sequential(out, [name]); continue
         save_results(study_results(name), out / f'{name}.json', name, seeds_done=len({s.seed for s in study(name)}),
                      jobs=jobs)
     print(f'{len(names)} studies with {jobs} workers in {time.perf_counter() - t0:.0f} s', flush=True)
@@ -44,6 +48,9 @@ def sequential(out: Path, names: list[str]):
         if name == 'stacked_mnist':
             save_results(stacked_mnist(by_scale(400, 5000), by_scale(5000, 25000), by_scale(2000, 26000))[0],
                          out / f'{name}.json', name)
+            print(f'{name}: done in {time.perf_counter() - t0:.0f} s', flush=True); continue
+        if name == 'generalization':
+            save_results(same_noise(generalization_runs()), out / f'{name}.json', name)
             print(f'{name}: done in {time.perf_counter() - t0:.0f} s', flush=True); continue
         runs, done = study(name), []
         for seed in sorted({s.seed for s in runs}):
@@ -60,8 +67,8 @@ if __name__ == '__main__':
     if '--jobs' in args:
         i = args.index('--jobs'); jobs = int(args[i + 1]); del args[i:i + 2]
     if not args: sys.exit(__doc__)
-    out, names = Path(args[0]), args[1:] or [*STUDIES, 'stacked_mnist']
-    unknown = [n for n in names if n not in STUDIES and n != 'stacked_mnist']
-    if unknown: sys.exit(f"unknown studies {unknown}: choose from {', '.join(STUDIES)}, stacked_mnist")
+    out, names = Path(args[0]), args[1:] or [*STUDIES, *EXTRA]
+    unknown = [n for n in names if n not in STUDIES and n not in EXTRA]
+    if unknown: sys.exit(f"unknown studies {unknown}: choose from {', '.join([*STUDIES, *EXTRA])}")
     out.mkdir(parents=True, exist_ok=True)
     parallel(out, names, jobs) if jobs > 1 else sequential(out, names)
