@@ -491,10 +491,12 @@ STUDIES = dict(
     limited_data=Study(_limited_data, 'fid', 'rate', 0.2, 1.),
     synthetic_data=Study(_synthetic_data, 'downstream_accuracy', 'rate', 0.5, 0.))
 
-# %% ../nbs/10_experiment.ipynb #47f1f22d
+# %% ../nbs/10_experiment.ipynb #17955b8d
 def halves_runs(rates: list, pairs: int, steps: int, model: str = 'diffusion', width: int = 32) -> list[Settings]:
     """Pairs of runs on disjoint halves of the study's training set: for each fraction in `rates` (of the whole set, at
     most 0.5) and pair k < `pairs`, a model on half 0 (seed 2k) and one on half 1 (seed 2k + 1)."""
+    check_int(pairs, 'pairs', 1)
+    for r in rates: check_number(r, 'each of rates (a fraction of the set, for one half)', 0, 0.5, lo_open=True)
     return [settings(dataset=study_dataset(), model=model, width=width, defect='scarcity', rate=r,
                      defect_args=dict(half=h), steps=steps, seed=2 * k + h)
             for r in rates for k in range(pairs) for h in (0, 1)]
@@ -512,12 +514,16 @@ def same_noise(runs: list[Settings], n: int = 500, cache=None, device=None) -> p
     """Per pair of `halves_runs` (read from the cache, or trained): `n` images from each model, both drawn from the same
     noise; `copy_rate`, the share that copy their own model's training images (mean of the two); `same_noise`, the
     similarity of the two models' images from the same noise; `other_noise`, from different noise (the chance level)."""
+    halves = [dict(s.defect_args).get('half') for s in runs]
+    if len(runs) % 2 or halves != [0, 1] * (len(runs) // 2) or any(s.defect != 'scarcity' for s in runs):
+        raise ValueError("runs should be pairs from halves_runs: scarcity runs on half 0, then half 1, in turn.")
     out = []
     for a, b in zip(runs[::2], runs[1::2]):
         mean = study_sets(a.dataset)['train'].x.cpu().mean(0)
+        own = [dirty_set(s)[0].x.cpu().flatten(1) for s in (a, b)]
         xs = [samples(model_for(s, cache, device), n, seed=0) for s in (a, b)]
-        copy = [memorization(dirty_set(s)[0].x.cpu().flatten(1), x.flatten(1))['copy_rate'] for s, x in zip((a, b), xs)]
-        out.append(dict(rate=a.rate, pair=a.seed // 2, train_rows=len(dirty_set(a)[0]), copy_rate=sum(copy) / 2,
+        copy = [memorization(o, x.flatten(1))['copy_rate'] for o, x in zip(own, xs)]
+        out.append(dict(rate=a.rate, pair=a.seed // 2, train_rows=len(own[0]), copy_rate=sum(copy) / 2,
                         same_noise=image_similarity(*xs, mean).mean().item(),
                         other_noise=image_similarity(xs[0], xs[1].roll(1, 0), mean).mean().item()))
     return pd.DataFrame(out)

@@ -248,3 +248,11 @@ def test_same_noise_compares_a_pair_from_the_same_noise(tmp_path):
     assert 0 <= df.copy_rate[0] <= 1 and -1 <= df.other_noise[0] <= 1 and -1 <= df.same_noise[0] <= 1
     x = E.samples(E.model_for(runs[0], tmp_path), 50, seed=0)
     assert torch.equal(x, E.samples(E.model_for(runs[0], tmp_path), 50, seed=0))     # the same noise, the same images
+
+
+def test_halves_and_same_noise_refuse_what_is_not_a_pair():
+    with pytest.raises(ValueError, match='pairs should be'): E.halves_runs([0.1], pairs=0, steps=5)
+    with pytest.raises(ValueError, match='each of rates'): E.halves_runs([0.6], pairs=1, steps=5)
+    runs = E.halves_runs([0.06], pairs=1, steps=5, width=8)
+    with pytest.raises(ValueError, match='runs should be pairs'): E.same_noise(runs[:1])
+    with pytest.raises(ValueError, match='runs should be pairs'): E.same_noise(runs[::-1])
