@@ -12,7 +12,7 @@ from .data import ImageSet, default_device, check_int, seeded
 # %% auto #0
 __all__ = ['SmallCNN', 'fit_classifier', 'out_of_fold_probs']
 
-# %% ../nbs/03a_classifier.ipynb #2bdb066c
+# %% ../nbs/03a_classifier.ipynb #0beb5aba
 class SmallCNN(nn.Module):
     """A small classifier in two named parts: `features` (two convolutional blocks for images of 8×8 and up; a flatten
     for smaller inputs such as 2-D points) and `head` (features to class logits)."""
@@ -23,8 +23,9 @@ class SmallCNN(nn.Module):
             self.features = nn.Flatten()
             self.head = nn.Sequential(nn.Linear(c * h * w, 4 * width), nn.ReLU(), nn.Linear(4 * width, classes))
         else:
-            self.features = nn.Sequential(nn.Conv2d(c, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                          nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+            # pool, then ReLU: the same function as ReLU then pool (they commute), on a quarter of the values
+            self.features = nn.Sequential(nn.Conv2d(c, width, 3, padding=1), nn.MaxPool2d(2), nn.ReLU(),
+                                          nn.Conv2d(width, 2 * width, 3, padding=1), nn.MaxPool2d(2), nn.ReLU())
             self.head = nn.Sequential(nn.Flatten(), nn.Dropout(0.3),
                                       nn.Linear(2 * width * (h // 4) * (w // 4), classes))
 
@@ -35,13 +36,15 @@ class SmallCNN(nn.Module):
         f = self.features(x)
         return f.mean((2, 3)) if f.ndim == 4 else f
 
-# %% ../nbs/03a_classifier.ipynb #7316b2d5
+# %% ../nbs/03a_classifier.ipynb #4e3a92c3
 def fit_classifier(x: Tensor, y: Tensor, classes: int, epochs: int = 8, batch: int = 64, lr: float = 2e-3,
                    width: int = 32, seed: int = 0) -> nn.Module:
     """Train a SmallCNN on (x, y) with label smoothing (and ±2-pixel shifts from 16×16 up); the same seed, the same
     model."""
     with seeded(seed, x.device):                               # seeded without touching the caller's RNG
         model = SmallCNN(tuple(x.shape[1:]), classes, width).to(x.device)
+        layout = torch.channels_last if isinstance(model.features, nn.Sequential) else torch.contiguous_format
+        model = model.to(memory_format=layout)
         opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
         per_epoch = max(len(x) // batch, 1)
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=epochs * per_epoch)
@@ -51,11 +54,11 @@ def fit_classifier(x: Tensor, y: Tensor, classes: int, epochs: int = 8, batch: i
             for step in range(per_epoch):
                 i = order[step * batch:(step + 1) * batch]
                 xb = x[i] if min(x.shape[2:]) < 16 else torch.roll(x[i], torch.randint(-2, 3, (2,)).tolist(), (2, 3))
-                loss = F.cross_entropy(model(xb), y[i], label_smoothing=0.1)
+                loss = F.cross_entropy(model(xb.contiguous(memory_format=layout)), y[i], label_smoothing=0.1)
                 opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
     return model.eval()
 
-# %% ../nbs/03a_classifier.ipynb #18ea7508
+# %% ../nbs/03a_classifier.ipynb #6e28ea22
 def out_of_fold_probs(ds: ImageSet, folds: int = 4, seed: int = 0, device=None, **fit_kwargs) -> Tensor:
     "Predicted class probabilities for every labelled row, each from a model trained on the other folds."
     check_int(folds, 'folds', 2)

@@ -439,18 +439,24 @@ def study(name: str) -> list[Settings]:
     runs = STUDIES[name].runs(by_scale(QUICK_SEEDS, FULL_SEEDS), by_scale(1000, 5000))
     return [s.replace(dataset=study_dataset()) for s in runs]
 
-# %% ../nbs/10_experiment.ipynb #9af024b3
+# %% ../nbs/10_experiment.ipynb #fc7767ae
+def _diffusion_width() -> int:
+    "The studies' diffusion width: 16 in the quick build (a diffusion run costs about five GAN runs at 32), else 32."
+    return by_scale(16, 32)
+
 def _label_noise(seeds, steps):
     base, rates = dict(conditional=True, defect='label_noise', steps=steps), by_scale([0.5], [0.1, 0.2, 0.3, 0.5, 0.7])
     return (_runs(base, seeds, rate=[0.] + rates, remedy=['none'])
             + _runs(base, seeds, rate=rates, remedy=['clean', 'noise_aware'])
-            + _runs(base, seeds, model=['diffusion'], rate=[0.] + rates))     # a conditional diffusion model beside
+            + _runs(base, seeds, model=['diffusion'], width=[_diffusion_width()], rate=[0.] + rates))  # beside it
 
 def _duplicates(seeds, steps):
     base, copies = dict(defect='duplicates', rate=0.01, steps=steps), by_scale([100], [1, 3, 10, 30, 100])
     gan = (_runs(base, seeds, defect_args=[dict(copies=0)], remedy=['none'])
            + _runs(base, seeds, defect_args=[dict(copies=c) for c in copies], remedy=['none', 'clean']))
-    others = _runs(base, seeds, model=['vae', 'diffusion'], defect_args=[dict(copies=c) for c in [0, *copies]])
+    doses = [dict(copies=c) for c in [0, *copies]]
+    others = (_runs(base, seeds, model=['vae'], defect_args=doses)
+              + _runs(base, seeds, model=['diffusion'], width=[_diffusion_width()], defect_args=doses))
     return gan + others                              # the other families: the same images, as often, no remedy
 
 def _outliers(seeds, steps):
