@@ -30,7 +30,7 @@ def prf(flags: Tensor, truth: Tensor) -> dict:
     p, r = tp / max(flags.sum().item(), 1), tp / max(truth.sum().item(), 1)
     return dict(precision=round(p, 3), recall=round(r, 3), f1=round(2 * p * r / max(p + r, 1e-12), 3))
 
-# %% ../nbs/03_audit.ipynb #eac0bb45
+# %% ../nbs/03_audit.ipynb #7ab6a117
 def _nan_std(x: Tensor) -> Tensor:
     "Per-image standard deviation of the pixels that are not NaN."
     flat = x.flatten(1)
@@ -143,7 +143,7 @@ def find_near_duplicates(ds: ImageSet, threshold: float = 0.98, k: int = 5) -> p
     if len(pairs): best.scatter_reduce_(0, pairs.flatten(), sim.repeat_interleave(2), 'amax')
     return _copies('near_duplicate', ds.ids.cpu(), _groups(len(ds), pairs[sim >= threshold]), (1 - best).clamp(0, 1))
 
-# %% ../nbs/03_audit.ipynb #a49c3248
+# %% ../nbs/03_audit.ipynb #c803aff8
 def find_outliers(ds: ImageSet, k: int = 10, spread: float = 6., reference: ImageSet | None = None) -> pd.DataFrame:
     "Rows far from their `k` nearest neighbours (in the set, or in a trusted `reference` set)."
     check_int(k, 'k', 1); check_number(spread, 'spread', 0, lo_open=True)
@@ -156,7 +156,7 @@ def find_outliers(ds: ImageSet, k: int = 10, spread: float = 6., reference: Imag
     return pd.DataFrame(dict(is_outlier_issue=flag.numpy(),
                              outlier_score=(med / dist.clamp_min(1e-6)).clamp(0, 1).numpy()))
 
-# %% ../nbs/03_audit.ipynb #f8c2d059
+# %% ../nbs/03_audit.ipynb #02b8ed75
 def confident_joint(probs: Tensor, labels: Tensor) -> Tensor:
     "C[i, j]: images labelled i whose probability for class j reaches class j's threshold (most likely such j)."
     k = probs.shape[1]
@@ -230,7 +230,7 @@ def find_label_conflicts(ds: ImageSet) -> pd.DataFrame:
     return pd.DataFrame(dict(is_label_conflict_issue=flag.numpy(),
                              label_conflict_score=torch.where(labelled, agreeing / in_group.clamp_min(1), 1.).numpy()))
 
-# %% ../nbs/03_audit.ipynb #36e3b52a
+# %% ../nbs/03_audit.ipynb #6daee3f8
 @dataclass(frozen=True)
 class Check:
     "One audit check: a finder returning `is_<name>_issue` and `<name>_score` per row, and what the book does with it."
@@ -281,7 +281,7 @@ def checks_for(defect: str) -> tuple[str, ...]:
                                    f"{', '.join(dict.fromkeys(d for c in CHECKS.values() for d in c.defects))}.")
     return found
 
-# %% ../nbs/03_audit.ipynb #9ddb49d0
+# %% ../nbs/03_audit.ipynb #6bd2b7f4
 def class_balance(ds: ImageSet) -> float:
     "Normalised entropy of the class counts: 1 when balanced, toward 0 as one class dominates."
     if ds.y is None or ds.num_classes < 2: return 1.
@@ -309,7 +309,7 @@ def quality_scores(ds: ImageSet, table: pd.DataFrame) -> dict:
                 consistency=_unflagged(table, 'consistency'),
                 usability=_unflagged(table, 'usability') * class_balance(ds))
 
-# %% ../nbs/03_audit.ipynb #8307b8d7
+# %% ../nbs/03_audit.ipynb #d970c67f
 @dataclass
 class AuditReport:
     "What an audit found: a table per row, a summary per issue, four quality scores, notes and timings."
@@ -355,7 +355,7 @@ class AuditReport:
         lines.append(self.summary.to_string(index=False))
         return '\n'.join(lines + [f"note: {n}" for n in self.notes])
 
-# %% ../nbs/03_audit.ipynb #7ef9173b
+# %% ../nbs/03_audit.ipynb #84dbe76e
 def _row_table(ds: ImageSet) -> pd.DataFrame:
     "Each row's id, and its file when the set came from a folder (`meta['paths']`, indexed by id)."
     ids = ds.ids.cpu().tolist()
@@ -384,7 +384,7 @@ def audit(ds: ImageSet, checks=tuple(CHECKS), reference: ImageSet | None = None,
           folds: int = 4, seed: int = 0, probs: Tensor | None = None, device=None, **fit_kwargs) -> AuditReport:
     """Run the `checks` (names, or {name: settings}) on `ds` and report, per row and per issue; `ds` is never changed.
     The other arguments go to the checks that take them (see `CHECKS`); `fit_kwargs` to the checks whose finder passes
-    settings on (the label check's classifier)."""
+    settings on (the label check's classifier: `epochs`, `width`, ..., and `progress=True` for a progress bar)."""
     if fit_kwargs and not any(CHECKS[n].settings() is None for n in chosen_checks(checks)): raise TypeError(
         f"audit got unknown arguments {sorted(fit_kwargs)}: only checks that train a classifier ('label') take them.")
     chosen = chosen_checks(checks)
@@ -406,7 +406,7 @@ def audit(ds: ImageSet, checks=tuple(CHECKS), reference: ImageSet | None = None,
     table = pd.concat(parts, axis=1)
     return AuditReport(ds.name, table, quality_scores(ds, table), class_imbalance(ds), notes, seconds)
 
-# %% ../nbs/03_audit.ipynb #832d363f
+# %% ../nbs/03_audit.ipynb #37a3b7e1
 OUTCOMES = dict(found=(0.1, 0.7, 0.1), missed=(0.15, 0.35, 1.), false_alarm=(1., 0.55, 0.))
 
 def defect_flags(report: AuditReport, defect: str) -> Tensor:

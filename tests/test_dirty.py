@@ -105,6 +105,19 @@ def test_out_of_fold_probabilities_repeat_with_a_seed(ds):
     assert torch.allclose(a.sum(1), torch.ones(len(small)))
 
 
+def test_the_label_check_shows_progress_without_changing_its_result(ds, capsys):
+    small = ds.subset(range(400))
+    calls = []
+    L.fit_classifier(small.x, small.y, 10, epochs=3, width=8, on_epoch=lambda: calls.append(1))
+    assert len(calls) == 3                                         # one call per epoch
+    quiet = L.out_of_fold_probs(small, folds=2, epochs=2, width=8, seed=1)
+    assert torch.equal(quiet, L.out_of_fold_probs(small, folds=2, epochs=2, width=8, seed=1, progress=True))
+    assert '4/4' in capsys.readouterr().err                         # 2 CNNs × 2 epochs
+    shown = A.audit(small, checks=('label',), folds=2, epochs=2, width=8, seed=1, progress=True)
+    assert '4/4' in capsys.readouterr().err
+    assert shown.table.equals(A.audit(small, checks=('label',), folds=2, epochs=2, width=8, seed=1).table)
+
+
 def synthetic_probs(n=3000, k=10, rate=0.2, seed=0):
     "Noisy labels, the truth, and probabilities of a good but imperfect classifier."
     g = torch.Generator().manual_seed(seed)
