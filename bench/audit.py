@@ -1,7 +1,7 @@
 """Label-issue detection on mnist5k: genq against cleanlab, on the same data and the same noise; one JSON line.
 
     python bench/audit.py [--rates 0.1 0.3]
-    python bench/audit.py --sweep 2 3 4 6 8 [--rates 0.1 0.3] [--seeds 1 2]
+    python bench/audit.py --sweep 2 4 6 8 [--rates 0.1 0.3] [--seeds 1 2 3] [--save PATH]
 
 For each symmetric noise rate: genq's whole label audit (out-of-fold CNN probabilities + its confident learning),
 cleanlab's find_label_issues on genq's probabilities (the same probabilities, cleanlab's algorithm), and cleanlab
@@ -10,12 +10,15 @@ injected truth and seconds. It also times a training step of the audit's CNN lai
 out (pool before ReLU, channels last) against the plain layout (ReLU before pool, channels first): the same
 function, best of 5 in turns.
 
-`--sweep` measures instead the label check's F1 against its time as the classifier's epochs vary (noise injected
-with the given seeds), to show where the default (8 epochs) sits on that curve.
+`--sweep` measures instead the label check's F1 against its time as the classifier's epochs vary, and the fast path's
+(k-NN on 50 principal components, `genq.classifier.knn_probs`), with noise injected with the given seeds, to show
+where the default (8 epochs) sits on that curve. `--save` writes it with its provenance: the audit chapter plots
+genq/results/audit_sweep_cpu.json, written that way.
 """
-import argparse, json, platform, time
+import argparse, json, platform, sys, time
 import numpy as np
 import torch
+from _common import save                     # bench/_common.py
 
 
 def f1(flags, truth) -> float:
@@ -101,28 +104,33 @@ def sweep(epochs: list, rates: list, seeds: list) -> dict:
     from genq.data import mnist5k
     from genq.corrupt import label_noise
     from genq.audit import prune_by_noise_rate
-    from genq.classifier import out_of_fold_probs
+    from genq.classifier import out_of_fold_probs, knn_probs
     ds, rows = mnist5k(), []
     for rate in rates:
         for seed in seeds:
             noisy, truth = label_noise(ds, rate, seed=seed)
-            for e in epochs:
-                probs, secs = timed(lambda: out_of_fold_probs(noisy, seed=0, epochs=e))
-                rows.append(dict(epochs=e, rate=rate, seed=seed, f1=f1(prune_by_noise_rate(probs, noisy.y), truth),
-                                 seconds=secs))
-    means = {f'{e} epochs, noise {r}': dict(f1=round(float(np.mean([x['f1'] for x in rows if x['epochs'] == e and
-                                                                      x['rate'] == r])), 4),
-                                          seconds=round(float(np.mean([x['seconds'] for x in rows if x['epochs'] == e
-                                                                       and x['rate'] == r])), 1))
-             for r in rates for e in epochs}
+            paths = [('knn', 0, lambda: knn_probs(noisy, seed=0))]
+            paths += [('cnn', e, lambda e=e: out_of_fold_probs(noisy, seed=0, epochs=e)) for e in epochs]
+            for method, e, probs_of in paths:
+                probs, secs = timed(probs_of)
+                rows.append(dict(method=method, epochs=e, rate=rate, seed=seed, seconds=secs,
+                                 f1=f1(prune_by_noise_rate(probs, noisy.y), truth)))
+    def mean(key, method, e, r):
+        return float(np.mean([x[key] for x in rows if (x['method'], x['epochs'], x['rate']) == (method, e, r)]))
+    means = {f"{m} {e} epochs, noise {r}" if m == 'cnn' else f"knn, noise {r}":
+             dict(f1=round(mean('f1', m, e, r), 4), seconds=round(mean('seconds', m, e, r), 1))
+             for r in rates for m, e in [('knn', 0)] + [('cnn', e) for e in epochs]}
     return dict(bench='audit_sweep', dataset=ds.name, cpu_threads=torch.get_num_threads(), torch=torch.__version__,
-                means=means, runs=rows)
+                seeds=seeds, means=means, runs=rows)
 
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--rates', type=float, nargs='+', default=[0.1, 0.3])
     p.add_argument('--sweep', type=int, nargs='+', help="numbers of epochs: measure F1 against time instead")
-    p.add_argument('--seeds', type=int, nargs='+', default=[1, 2], help="noise seeds of the sweep")
+    p.add_argument('--seeds', type=int, nargs='+', default=[1, 2, 3], help="noise seeds of the sweep")
+    p.add_argument('--save', help='also write the result with its provenance to this JSON file')
     a = p.parse_args()
-    print(json.dumps(sweep(a.sweep, a.rates, a.seeds) if a.sweep else main(a.rates)))
+    row = sweep(a.sweep, a.rates, a.seeds) if a.sweep else main(a.rates)
+    print(json.dumps(row))
+    if a.save: save(row, a.save, 'python ' + ' '.join(sys.argv), row['bench'])

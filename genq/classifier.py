@@ -12,7 +12,7 @@ from torch import Tensor, nn
 from .data import ImageSet, default_device, check_int, seeded
 
 # %% auto #0
-__all__ = ['SmallCNN', 'fit_classifier', 'out_of_fold_probs']
+__all__ = ['SmallCNN', 'fit_classifier', 'fold_ids', 'out_of_fold_probs', 'principal_components', 'knn_probs']
 
 # %% ../nbs/03a_classifier.ipynb #0beb5aba
 class SmallCNN(nn.Module):
@@ -61,7 +61,15 @@ def fit_classifier(x: Tensor, y: Tensor, classes: int, epochs: int = 8, batch: i
             if on_epoch: on_epoch()
     return model.eval()
 
-# %% ../nbs/03a_classifier.ipynb #2ed2404a
+# %% ../nbs/03a_classifier.ipynb #611a4b33
+def fold_ids(y: Tensor, folds: int, seed: int) -> Tensor:
+    "Each labelled row's fold, 0 to `folds` − 1, at random (seeded); −1 for rows without a label."
+    check_int(folds, 'folds', 2)
+    labelled = torch.nonzero(y >= 0).flatten()
+    fold = torch.full((len(y),), -1, device=y.device)
+    fold[labelled] = (torch.randperm(len(labelled), generator=torch.Generator().manual_seed(seed)) % folds).to(y.device)
+    return fold
+
 def out_of_fold_probs(ds: ImageSet, folds: int = 4, seed: int = 0, device=None, progress: bool = False,
                       **fit_kwargs) -> Tensor:
     """Predicted class probabilities for every labelled row, each from a model trained on the other folds; `progress`
@@ -71,9 +79,7 @@ def out_of_fold_probs(ds: ImageSet, folds: int = 4, seed: int = 0, device=None, 
     epochs = fit_kwargs.get('epochs', inspect.signature(fit_classifier).parameters['epochs'].default)
     device = device or default_device()
     x, y = ds.x.nan_to_num(-1).to(device), ds.y.to(device)
-    labelled = torch.nonzero(y >= 0).flatten()
-    fold = torch.full((len(ds),), -1, device=device)
-    fold[labelled] = (torch.randperm(len(labelled), generator=torch.Generator().manual_seed(seed)) % folds).to(device)
+    fold = fold_ids(y, folds, seed)
     probs = torch.full((len(ds), ds.num_classes), float('nan'), device=device)
     with tqdm(total=folds * epochs, desc=f'label check: {folds} CNNs', unit='epoch', disable=not progress) as bar:
         for f in range(folds):
@@ -81,3 +87,29 @@ def out_of_fold_probs(ds: ImageSet, folds: int = 4, seed: int = 0, device=None, 
                                    seed=seed + f, on_epoch=bar.update, **fit_kwargs)
             with torch.no_grad(): probs[fold == f] = torch.cat([model(b).softmax(1) for b in x[fold == f].split(1024)])
     return probs.cpu()
+
+# %% ../nbs/03a_classifier.ipynb #a4410ff2
+def principal_components(x: Tensor, components: int) -> Tensor:
+    "The rows of `x` (flattened) projected on their first `components` principal axes, in float64."
+    x = x.flatten(1).double()
+    x = x - x.mean(0)
+    _, axes = torch.linalg.eigh(x.T @ x)                       # ascending eigenvalues: the last columns lead
+    return x @ axes[:, -components:].flip(1)
+
+def knn_probs(ds: ImageSet, folds: int = 4, seed: int = 0, k: int = 10, components: int = 50) -> Tensor:
+    """Out-of-fold class probabilities from a distance-weighted vote of each labelled row's `k` nearest rows of the
+    other folds, on the images' first `components` principal components: the label check's fast path."""
+    check_int(k, 'k', 1); check_int(components, 'components', 1)
+    if ds.y is None: raise ValueError(f"{ds.name} has no labels: knn_probs needs them.")
+    z, y = principal_components(ds.x.nan_to_num(-1).cpu(), min(components, ds.x[0].numel())), ds.y.cpu()
+    fold = fold_ids(y, folds, seed)
+    probs = torch.full((len(ds), ds.num_classes), float('nan'), dtype=torch.float64)
+    for f in range(folds):
+        train, test = (fold != f) & (fold >= 0), fold == f
+        d = torch.cdist(z[test], z[train], compute_mode='donot_use_mm_for_euclid_dist')    # exact: a copy is at 0
+        d, i = d.topk(min(k, int(train.sum())), largest=False)
+        exact = d == 0                                          # a copy in another fold: it alone decides the vote
+        w = torch.where(exact.any(1, keepdim=True), exact.double(), 1 / d.clamp_min(1e-300))
+        votes = torch.zeros(len(d), ds.num_classes, dtype=torch.float64).scatter_add_(1, y[train][i], w)
+        probs[test] = votes / votes.sum(1, keepdim=True)
+    return probs.float()

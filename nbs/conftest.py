@@ -1,4 +1,5 @@
-"""pytest plugin for the notebook tests: keeps each executed notebook for the book, and reports each chapter's time.
+"""pytest plugin for the notebook tests: keeps each executed notebook for the book, reports each chapter's time, and
+names every cell that ran past the cell timeout (chapter, cell, its first line, the seconds it ran and the limit).
 
 nbval runs a notebook's code cells one by one in a kernel; this plugin puts each cell's outputs back into the notebook
 and, once every cell of it has run without a failure, writes it to _build/executed/ with a fingerprint of what
@@ -17,6 +18,17 @@ import executed  # noqa: E402
 
 _failed, _started, _package = set(), {}, {}
 _seconds = defaultdict(float)
+_timeouts = []
+
+
+def _timed_out(call) -> bool:
+    "Whether nbval stopped the cell for taking longer than its timeout (its message: 'Timeout of N seconds exceeded')."
+    return call.excinfo is not None and 'Timeout of' in str(call.excinfo.value)
+
+
+def _first_line(source: str) -> str:
+    "The cell's first line of code, to name it in a report."
+    return next((l.strip() for l in source.splitlines() if l.strip() and not l.lstrip().startswith('#')), '')[:70]
 
 
 def _is_cell(item) -> bool: return hasattr(item, 'test_outputs') and hasattr(item, 'cell')
@@ -30,6 +42,9 @@ def pytest_runtest_makereport(item, call):
     path = Path(str(item.fspath))
     _started.setdefault(path, time.time())
     if report.failed: _failed.add(path)
+    if report.failed and call.when == 'call' and _timed_out(call):        # carried to the controller under xdist
+        report.user_properties.append(('timed_out', dict(line=_first_line(item.cell.source),
+                                                         limit=float(item.config.option.nbval_cell_timeout))))
     if call.when == 'call' and item.test_outputs is not None:
         item.cell['outputs'] = list(item.test_outputs)
         item.cell['execution_count'] = item.cell_num + 1
@@ -60,9 +75,16 @@ def pytest_runtest_teardown(item, nextitem):
 def pytest_runtest_logreport(report):
     "On the controller (and without xdist): add up each notebook's seconds."
     if '.ipynb' in report.nodeid: _seconds[report.nodeid.split('::')[0]] += report.duration
+    timed_out = dict(report.user_properties).get('timed_out')
+    if timed_out:
+        _timeouts.append(f"{report.nodeid} ({timed_out['line']!r}) stopped after {report.duration:.0f} s: the limit "
+                         f"is {timed_out['limit']:g} s a cell (--nbval-cell-timeout)")
 
 
 def pytest_terminal_summary(terminalreporter):
+    if _timeouts:
+        terminalreporter.write_sep('!', 'cells that ran past the timeout')
+        for line in _timeouts: terminalreporter.write_line(line)
     if not _seconds: return
     terminalreporter.write_sep('-', 'seconds per notebook (cells and kernel start)')
     for name, s in sorted(_seconds.items(), key=lambda kv: -kv[1]):

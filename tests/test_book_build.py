@@ -103,9 +103,44 @@ def test_the_notebook_tests_keep_what_they_executed_for_the_book(tmp_path):
     assert not executed.is_current(good, root=tmp_path)
 
 
+def test_a_cell_past_the_timeout_is_named_with_its_chapter_line_and_seconds(tmp_path):
+    "A timeout names the chapter, the cell, its first line and the time it ran; the notebook leaves no executed copy."
+    import shutil, subprocess
+    pytest.importorskip('nbval'); pytest.importorskip('xdist')
+    (tmp_path / 'tools').mkdir(); (tmp_path / 'nbs').mkdir(); (tmp_path / 'genq').mkdir()
+    shutil.copy(ROOT / 'tools' / 'executed.py', tmp_path / 'tools')
+    shutil.copy(ROOT / 'nbs' / 'conftest.py', tmp_path / 'nbs')
+    cells = [nbformat.v4.new_code_cell('import time'), nbformat.v4.new_code_cell('# a long cell\ntime.sleep(60)'),
+             nbformat.v4.new_code_cell("print('after')")]
+    kernel = {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}}
+    nbformat.write(nbformat.v4.new_notebook(cells=cells, metadata=kernel), tmp_path / 'nbs' / 'slow.ipynb')
+    run = subprocess.run([sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider', '-n', '1', '--nbval-lax',
+                          '--nbval-current-env', '--nbval-cell-timeout=3', 'nbs'], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 1, run.stdout[-2000:]
+    report = run.stdout.split('cells that ran past the timeout')[-1]
+    assert "nbs/slow.ipynb::Cell 1 ('time.sleep(60)') stopped after" in report, run.stdout[-2000:]
+    seconds = float(report.split('stopped after ')[1].split(' s')[0])
+    assert 3 <= seconds < 60 and 'the limit is 3 s a cell' in report
+    assert not (tmp_path / '_build' / 'executed' / 'nbs' / 'slow.ipynb').exists()
+
+
 def test_a_page_without_code_needs_no_execution(tmp_path):
     "The references page has no code cell: nbval runs nothing there, and the book shows the notebook itself."
     dev = load_tool('dev')
     refs = ROOT / 'nbs' / 'references.ipynb'
     assert not dev.executed.has_code(refs) and dev.executed.is_current(refs) and dev.executed.rendered(refs) == refs
     assert dev.executed.has_code(ROOT / 'nbs' / '01_data.ipynb')
+
+
+def test_the_book_and_the_notebook_tests_share_one_cell_timeout(monkeypatch):
+    "A plain `jupyter-book build .` and `tools/dev.py` stop a cell after the same time; a bad job count is refused."
+    import yaml
+    dev = load_tool('dev')
+    config = yaml.safe_load((ROOT / '_config.yml').read_text())
+    assert config['execute']['timeout'] == dev.CELL_TIMEOUT
+    monkeypatch.setenv('GENQ_TEST_JOBS', '3')
+    assert dev.test_jobs() == '3'
+    for bad in ('0', 'two', '1.5'):
+        monkeypatch.setenv('GENQ_TEST_JOBS', bad)
+        with pytest.raises(SystemExit, match='GENQ_TEST_JOBS should be'): dev.test_jobs()

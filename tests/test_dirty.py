@@ -118,6 +118,35 @@ def test_the_label_check_shows_progress_without_changing_its_result(ds, capsys):
     assert shown.table.equals(A.audit(small, checks=('label',), folds=2, epochs=2, width=8, seed=1).table)
 
 
+def test_the_fast_label_check_is_scikit_learns_knn_on_principal_components(ds):
+    "knn_probs: sklearn's PCA distances and its distance-weighted KNeighborsClassifier, fold by fold; no leakage."
+    pytest.importorskip('sklearn')
+    from sklearn.decomposition import PCA
+    from sklearn.neighbors import KNeighborsClassifier
+    noisy = K.label_noise(ds, 0.1, seed=3)[0]
+    before = frozen(noisy)
+    x = noisy.x.flatten(1).double()
+    ours, theirs = L.principal_components(x, 20), torch.as_tensor(PCA(20, svd_solver='full').fit_transform(x.numpy()))
+    assert torch.allclose(ours.abs(), theirs.abs(), atol=1e-8)          # the same axes, up to each one's sign
+    probs, fold = L.knn_probs(noisy, folds=3, seed=2, k=7, components=20), L.fold_ids(noisy.y, 3, 2)
+    for f in range(3):
+        knn = KNeighborsClassifier(7, weights='distance').fit(ours[fold != f].numpy(), noisy.y[fold != f].numpy())
+        assert np.allclose(probs[fold == f].numpy(), knn.predict_proba(ours[fold == f].numpy()), atol=1e-6)
+    flipped = noisy.replace(y=noisy.y.clone()); flipped.y[5] = (noisy.y[5] + 1) % 10
+    assert torch.equal(L.knn_probs(flipped, folds=3, seed=2, k=7, components=20)[5], probs[5])   # no leakage
+    copies = ImageSet(torch.cat([noisy.x[:300], noisy.x[:300]]), torch.cat([noisy.y[:300], noisy.y[:300]]))
+    same = L.knn_probs(copies, folds=2, seed=0)                          # an exact copy in the other fold decides
+    fold = L.fold_ids(copies.y, 2, 0)
+    split = fold[:300] != fold[300:]
+    assert torch.equal(same[:300][split].argmax(1), copies.y[:300][split])
+    fast = A.audit(noisy, checks={'label': dict(method='knn')}, progress=True)
+    assert fast.table.is_label_issue.sum() > 0
+    with pytest.raises(ValueError, match="method should be one of 'cnn', 'knn'. Got 'svm'"):
+        A.find_label_issues(noisy, method='svm')
+    with pytest.raises(ValueError, match='k should be'): L.knn_probs(noisy, k=0)
+    assert unchanged(noisy, before)
+
+
 def synthetic_probs(n=3000, k=10, rate=0.2, seed=0):
     "Noisy labels, the truth, and probabilities of a good but imperfect classifier."
     g = torch.Generator().manual_seed(seed)

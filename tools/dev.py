@@ -30,6 +30,18 @@ INSTALL_INPUTS = ('settings.ini', 'setup.py', 'pyproject.toml')
 # work, spinning costs 3.4×. The notebooks run on one thread each, where the policy does not matter.
 QUIET_THREADS = dict(OMP_WAIT_POLICY='PASSIVE')
 
+# Seconds a notebook cell may run before nbval stops it (nbs/conftest.py then names the chapter, the cell and its time).
+# The slowest cells (case-study grids, 28×28 DCGANs) take a few minutes on an idle 2-core machine; this leaves room
+# for a machine shared with work of the same size (pytest --durations, printed by `test`, lists the slowest cells).
+CELL_TIMEOUT = 1800
+
+
+def test_jobs() -> str:
+    "How many pytest workers run test files or notebooks side by side (GENQ_TEST_JOBS, default 2)."
+    jobs = os.environ.get('GENQ_TEST_JOBS', '2')
+    if not jobs.isdigit() or int(jobs) < 1: sys.exit(f"GENQ_TEST_JOBS should be a whole number ≥ 1. Got {jobs!r}.")
+    return jobs
+
 
 def run(*cmd, check=True, **env) -> int:
     "Run `cmd` in the repository root, echoing it; raise on failure when `check`."
@@ -111,10 +123,9 @@ def execute_notebooks(notebooks, extra=()) -> int:
     """Run `notebooks` under nbval, two at a time, each kernel on one thread: the book's small models use a second core
     poorly (measured here: 1.35× the speed for 2× the cores), so two single-threaded kernels do more work per minute.
     nbs/conftest.py keeps each notebook that passes, with its outputs, for the book, and prints each one's time."""
-    jobs = os.environ.get('GENQ_TEST_JOBS', '2')
     return run(BIN / 'python', '-m', 'pytest', '-p', 'no:cacheprovider', '--nbval-lax', '--nbval-current-env',
-               '--nbval-cell-timeout=1800', '-n', jobs, '--dist', 'loadfile', *notebooks, *extra, check=False,
-               OMP_NUM_THREADS='1')
+               f'--nbval-cell-timeout={CELL_TIMEOUT}', '--durations=10', '-n', test_jobs(), '--dist', 'loadfile',
+               *notebooks, *extra, check=False, OMP_NUM_THREADS='1')
 
 
 def render_book(execute_stale: bool = True) -> int:
@@ -142,8 +153,8 @@ def book():
 def test():
     """pytest over tests/, then every notebook under nbval (two at a time), then the book from what they executed (no
     notebook runs twice). The first failing exit code is ours."""
-    jobs = os.environ.get('GENQ_TEST_JOBS', '2')          # the wheel's install test waits on pip: run files beside it
-    rc = run(BIN / 'python', '-m', 'pytest', '-p', 'no:cacheprovider', '--durations=15', '-n', jobs, '--dist',
+    # the wheel's install test waits on pip: other files run beside it
+    rc = run(BIN / 'python', '-m', 'pytest', '-p', 'no:cacheprovider', '--durations=15', '-n', test_jobs(), '--dist',
              'loadfile', 'tests', *sys.argv[2:], check=False, OMP_NUM_THREADS='1')
     rc_nbs = execute_notebooks(['nbs'], sys.argv[2:])
     rc_book = render_book(execute_stale=False) if rc_nbs == 0 else 0
@@ -152,7 +163,7 @@ def test():
 
 def bench():
     "Run every benchmark script in bench/."
-    for script in sorted((ROOT / 'bench').glob('*.py')): run(BIN / 'python', script)
+    for script in sorted((ROOT / 'bench').glob('[!_]*.py')): run(BIN / 'python', script)     # _common.py is shared
 
 
 COMMANDS = dict(book=book, test=test, export=export, clean=clean, bench=bench)
