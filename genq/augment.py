@@ -48,14 +48,7 @@ def augmented(ds: ImageSet, transform, copies: int = 1, seed: int = 0) -> ImageS
     return append_rows(ds, augment_images(ds.x.cpu()[src], transform, seed), None if ds.y is None else ds.y.cpu()[src],
                        'augmented_from', ds.ids.cpu()[src].tolist(), name=f'{ds.name}+augmented')
 
-# %% ../nbs/08_augment.ipynb #183dda3a
-def _check_batch(x, name: str = 'x'):
-    """A clear error unless `x` is a float N×C×H×W batch: its shape and type only, never its values, so that the check
-    costs nothing in a training step on a GPU (a pass over the values would make every step wait)."""
-    if not isinstance(x, Tensor) or x.ndim != 4 or not x.is_floating_point(): raise ValueError(
-        f"{name} should be a float batch of images, N×C×H×W. Got "
-        f"{f'{x.dtype} of shape {tuple(x.shape)}' if isinstance(x, Tensor) else type(x).__name__}.")
-
+# %% ../nbs/08_augment.ipynb #933eb04d
 def _rand(x: Tensor, *shape) -> Tensor:
     "Uniform [0, 1) numbers, one per image, shaped to broadcast against `x`."
     return torch.rand(len(x), *shape, device=x.device, dtype=x.dtype)
@@ -70,7 +63,7 @@ def contrast(x: Tensor) -> Tensor:
 
 def translation(x: Tensor, ratio: float = 0.125, fill: float = -1.) -> Tensor:
     "Shift each image by up to `ratio` of its size in each direction; the uncovered border becomes `fill`."
-    _check_batch(x); check_number(ratio, 'ratio', 0, 1); check_number(fill, 'fill')
+    arg.batch(x, 'x'); check_number(ratio, 'ratio', 0, 1); check_number(fill, 'fill')
     n, c, h, w = x.shape
     sh, sw = int(h * ratio + 0.5), int(w * ratio + 0.5)
     dy = torch.randint(-sh, sh + 1, (n, 1, 1), device=x.device)
@@ -84,7 +77,7 @@ def translation(x: Tensor, ratio: float = 0.125, fill: float = -1.) -> Tensor:
 
 def cutout(x: Tensor, ratio: float = 0.5) -> Tensor:
     "Set a random square of `ratio` times the image size in each image to 0."
-    _check_batch(x); check_number(ratio, 'ratio', 0, 1)
+    arg.batch(x, 'x'); check_number(ratio, 'ratio', 0, 1)
     n, _, h, w = x.shape
     ch, cw = int(h * ratio + 0.5), int(w * ratio + 0.5)
     cy = torch.randint(0, h + (1 - ch % 2), (n, 1, 1), device=x.device)
@@ -107,7 +100,7 @@ class DiffAugment:
         if unknown: raise ValueError(f"Unknown DiffAugment policy {unknown[0]!r}. Choose from: {', '.join(POLICIES)}.")
 
     def __call__(self, x: Tensor) -> Tensor:
-        _check_batch(x)
+        arg.batch(x, 'x')
         for p in self.policy:
             for f in POLICIES[p]: x = f(x)
         return x

@@ -155,7 +155,7 @@ def seeded(seed: int | None, device=None):
         if seed is not None: torch.manual_seed(seed)
         yield
 
-# %% ../nbs/01_data.ipynb #6af91fba
+# %% ../nbs/01_data.ipynb #29d1ec61
 def checked(**specs):
     "Decorator: check the arguments named in `specs` (each a `spec(value, name)` that raises) before the call."
     def wrap(fn):
@@ -207,9 +207,12 @@ class arg:
         check_images(v, name=name)
 
     @staticmethod
-    def images_with_missing(v, name: str):
-        "Images as `images` accepts them, or with NaN (missing) pixels."
-        check_images(v, True, name)
+    def batch(v, name: str):
+        """A float N×C×H×W tensor, checked by shape and type only: no pass over its values, so the check costs nothing
+        on a GPU, once per training step."""
+        if not isinstance(v, Tensor) or v.ndim != 4 or not v.is_floating_point(): raise ValueError(
+            f"{name} should be a float batch of images, N×C×H×W. Got "
+            f"{f'{v.dtype} of shape {tuple(v.shape)}' if isinstance(v, Tensor) else type(v).__name__}.")
 
     @staticmethod
     def shape(v, name: str):
@@ -404,10 +407,11 @@ def grid(n: int = 2500, side: int = 5, spacing: float = 0.4, std: float = 0.01, 
     axis = (torch.arange(side) - (side - 1) / 2) * spacing
     return _mixture(torch.cartesian_prod(axis, axis), n, std, seed, f'grid{side * side}')
 
-# %% ../nbs/01_data.ipynb #6bb8fe09
-@checked(x=lambda v, name: check_images(v, True, name), nrow=arg.whole(1))
+# %% ../nbs/01_data.ipynb #b8f74789
+@checked(x=arg.batch, nrow=arg.whole(1))
 def image_grid(x: Tensor, nrow: int = 10, frames=None) -> np.ndarray:
-    "Images in [-1, 1] tiled into one H×W×C array in [0, 1] for `imshow`; NaN (missing) pixels become red."
+    """Images in [-1, 1] tiled into one H×W×C array in [0, 1] for `imshow` (values beyond are clipped); NaN (missing)
+    pixels become red."""
     from torchvision.utils import make_grid
     x = x.detach().float().cpu()
     if x.shape[1] == 1: x = x.expand(-1, 3, -1, -1)

@@ -21,7 +21,7 @@ __all__ = ['FEATURE_NETWORKS', 'evaluator_split', 'feature_network', 'features',
            'stacked_modes', 'point_modes', 'memorization', 'data_copying', 'extraction_rate', 'psnr', 'ssim',
            'evaluate', 'inception_features']
 
-# %% ../nbs/05_metrics.ipynb #a5a9c363
+# %% ../nbs/05_metrics.ipynb #d663f7dc
 @checked(ds=arg.image_set, seed=arg.whole())
 def evaluator_split(ds: ImageSet, seed: int = 0) -> tuple[ImageSet, ImageSet]:
     "The book's fixed split: (evaluator half, which trains feature networks; generator half, for everything else)."
@@ -33,7 +33,7 @@ def feature_network(train: ImageSet, epochs: int = 8, width: int = 32, seed: int
     return fit_classifier(train.x.to(default_device()), train.y.to(default_device()), train.num_classes,
                           epochs=epochs, width=width, seed=seed)
 
-@checked(net=arg.optional(arg.module), x=arg.images_with_missing, batch=arg.whole(1))
+@checked(net=arg.optional(arg.module), x=arg.batch, batch=arg.whole(1))
 @torch.no_grad()
 def features(net: nn.Module | None, x: Tensor, batch: int = 1024) -> Tensor:
     "Feature vectors of images `x`: `net.embed` (a SmallCNN's averaged feature maps), or flat pixels if `net` is None."
@@ -223,8 +223,8 @@ def prdc(real, fake, k: int = 5) -> dict:
     return dict(precision=float((balls > 0).double().mean()), recall=float(torch.cat(recalled).double().mean()),
                 density=float(balls.double().mean() / k), coverage=float(torch.cat(covered).double().mean()))
 
-# %% ../nbs/05_metrics.ipynb #88e0821c
-@checked(net=arg.module, x=arg.images_with_missing, batch=arg.whole(1))
+# %% ../nbs/05_metrics.ipynb #f83c0193
+@checked(net=arg.module, x=arg.batch, batch=arg.whole(1))
 @torch.no_grad()
 def class_probs(net: nn.Module, x: Tensor, batch: int = 1024) -> Tensor:
     "The classifier's class probabilities for images `x`."

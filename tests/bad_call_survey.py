@@ -98,9 +98,11 @@ DOCUMENTED = {
     ('data.to_unit_range', 'x', '3-D'): "it maps values of any shape",
     ('data.show', 'ds', 'a tensor'): "show draws a tensor's first images",
     ('data.image_grid', 'x', 'NaN'): "NaN pixels are missing ones: the grid shows them in red",
+    ('data.image_grid', 'x', '0-255 pixels'): "the grid clips what lies beyond [-1, 1] (an augmented batch may)",
     ('metrics.features', 'net', 'None'): "net=None: features are the flat pixels",
-    ('metrics.features', 'x', 'NaN'): "missing (NaN) pixels are read as background",
-    ('metrics.class_probs', 'x', 'NaN'): "missing (NaN) pixels are read as background",
+    **{(f'metrics.{f}', 'x', v): "the network reads any batch: missing (NaN) pixels as background, augmented images "
+       "beyond [-1, 1] as they are (evaluate checks generated images' range)"
+       for f in ('features', 'class_probs') for v in ('NaN', '0-255 pixels')},
     ('metrics.inception_score', 'probs', 'wrong length'): "any number of rows is a set of probabilities",
     ('corrupt.long_tail', 'ratio', 'above one'): "ratio is most / fewest images per class: any value from 1 up",
     ('experiment.settings', 'rate', 'above one'): "a defect's dose: long_tail's is a ratio, from 1 up",
