@@ -14,6 +14,11 @@ FID on n×fid_dim features: genq.metrics.fid against torchmetrics' computation (
 outer products, then its compute: covariances and torch.linalg.eigvals of Σ1Σ2). Precision/recall/density/coverage on
 n×prdc_dim features: genq.metrics.prdc against the prdc package. Values are reported too, to show they agree.
 
+Why a ratio moves under load: `slowdown` is each side's busy time over its idle time. Work that keeps its T threads
+busy gets half the cores beside T other single-threaded processes on T cores, so it slows by `proportional_slowdown`
+(2T/cores); a serial part slows less (three runnable threads share two cores: 1.5x). `serial` times torchmetrics'
+last step, the general eigenvalue solve of a d×d matrix, at 1 thread and at T: when those are equal it is serial.
+
 Near the limit: each metric's floating-point work (counted from its algorithm) and the memory traffic it cannot avoid
 (reading its inputs once), against this machine's peaks measured in the same run at the same threads: a float64
 matrix product of 2,048² (the best rate BLAS reaches here) and a 256 MB copy, both on the idle machine. `flop_share`
@@ -83,6 +88,20 @@ def peaks(threads: int) -> dict:
                 copy_gbps=round(2 * big.numel() * 8 / copy['copy'] / 1e9, 1), threads=threads)
 
 
+def serial_part(d: int, threads: int) -> dict:
+    "Seconds of torchmetrics' last FID step, torch.linalg.eigvals of a d×d product of covariances, at 1 and T threads."
+    g = torch.Generator().manual_seed(1)
+    a = torch.randn(d, d, dtype=torch.float64, generator=g)
+    s = a @ a.T / d
+    m = s @ (s + torch.eye(d, dtype=torch.float64))
+    out = {}
+    for t in (1, threads):
+        torch.set_num_threads(t)
+        out[t] = timed_turns(dict(e=lambda: torch.linalg.eigvals(m)), 3)[0]['e']
+    torch.set_num_threads(threads)
+    return dict(eigvals_1_thread_s=out[1], eigvals_s=out[threads], threads=threads)
+
+
 def fid_work(n: int, d: int) -> dict:
     """genq's FID: the covariances' upper blocks (2·n·d² each, 10 of 16 blocks for d ≥ 1,024), a Cholesky (d³/3), LᵀΣ2L
     (4·d³) and symmetric eigenvalues (4/3·d³); the inputs read once (float32)."""
@@ -145,12 +164,16 @@ def main(n, fid_dim, prdc_dim, k, threads, repeats, load) -> dict:
     torch.set_num_threads(threads)
     row = dict(bench='metrics', n=n, fid_dim=fid_dim, prdc_dim=prdc_dim, k=k, threads=threads, cores=os.cpu_count(),
                omp_wait_policy=os.environ.get('OMP_WAIT_POLICY', 'default'), python=platform.python_version(),
-               torch=torch.__version__, peaks=peaks(threads))                   # the idle machine's peaks
+               torch=torch.__version__, peaks=peaks(threads),                   # the idle machine's peaks
+               serial=serial_part(fid_dim, threads))
     for cond in load:
         with busy(threads) if cond == 'busy' else contextlib.nullcontext():
             row[cond] = compare(n, fid_dim, prdc_dim, k, threads, repeats, row['peaks'])
     if {'idle', 'busy'} <= set(row):
         row['ratio_drift'] = {m: round(row['busy'][m] / row['idle'][m] - 1, 2) for m in ('fid_speedup', 'prdc_speedup')}
+        row['slowdown'] = {m: round(row['busy'][f'{m}_s'] / row['idle'][f'{m}_s'], 2)
+                           for m in ('fid_genq', 'fid_torchmetrics', 'prdc_genq', 'prdc_package')}
+        row['proportional_slowdown'] = round(max(1.0, 2 * threads / os.cpu_count()), 2)
     return row
 
 
