@@ -173,7 +173,7 @@ def find_outliers(ds: ImageSet, k: int = 10, spread: float = 6., reference: Imag
     return pd.DataFrame(dict(is_outlier_issue=flag.numpy(),
                              outlier_score=(med / dist.clamp_min(1e-6)).clamp(0, 1).numpy()))
 
-# %% ../nbs/03_audit.ipynb #a67e7919
+# %% ../nbs/03_audit.ipynb #3ad2baea
 def confident_joint(probs: Tensor, labels: Tensor) -> Tensor:
     "C[i, j]: images labelled i whose probability for class j reaches class j's threshold (most likely such j)."
     k = probs.shape[1]
@@ -242,7 +242,8 @@ def find_label_issues(ds: ImageSet, probs: Tensor | None = None, folds: int = 4,
     y = ds.y.cpu()
     return pd.DataFrame(dict(is_label_issue=prune_by_noise_rate(probs, y).numpy(),
                              label_score=label_quality(probs, y).numpy(),
-                             suggested_label=torch.where(y >= 0, probs.nan_to_num(0).argmax(1), MISSING).numpy()))
+                             suggested_label=torch.where(y >= 0, probs.nan_to_num(0).argmax(1), MISSING).numpy(),
+                             suggested_probability=probs.max(1).values.double().numpy()))
 
 # %% ../nbs/03_audit.ipynb #86e18908
 @checked(ds=arg.image_set)

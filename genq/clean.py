@@ -14,8 +14,8 @@ from .data import ImageSet, MISSING, check_set, arg, checked
 from .audit import CHECKS, AuditReport, audit
 
 # %% auto #0
-__all__ = ['ALLOWED', 'DEFAULT_POLICY', 'PLAN_FORMAT', 'PLAN_COLUMNS', 'PLAN_OPTIONAL', 'check_policy', 'plan_rows',
-           'CleaningPlan', 'make_plan', 'impute_pixels', 'apply_plan', 'clean']
+__all__ = ['ALLOWED', 'DEFAULT_POLICY', 'PLAN_FORMAT', 'PLAN_COLUMNS', 'PLAN_OPTIONAL', 'RELABEL_MIN', 'check_policy',
+           'plan_rows', 'CleaningPlan', 'make_plan', 'impute_pixels', 'apply_plan', 'clean']
 
 # %% ../nbs/04_clean.ipynb #d13d536f
 ALLOWED = {name: check.actions for name, check in CHECKS.items()}           # what cleaning may do with each issue
@@ -102,14 +102,31 @@ class CleaningPlan:
             raise ValueError(f"{path}: source should be the name of a set. Got {d['source']!r}.")
         return cls(plan_rows(d['rows'], str(path)), check_policy(d['policy']), d['source'])
 
-# %% ../nbs/04_clean.ipynb #3216ec8f
+# %% ../nbs/04_clean.ipynb #69995d5c
 def _file(table: pd.DataFrame, row_id: int) -> str:
     "' (its file)' for the row `row_id` of an audit table that has paths, else ''."
     if 'path' not in table: return ''
     match = table.path[table.id == row_id]
     return f" ({match.iloc[0]})" if len(match) and match.iloc[0] else ''
 
-def _reasons(report: AuditReport, policy: dict) -> pd.DataFrame:
+RELABEL_MIN = 0.5   # relabel only to a suggestion holding at least this out-of-fold probability (the audit chapter)
+
+def _label_actions(hit: pd.DataFrame, action: str, relabel_min: float) -> pd.Series:
+    "Each flagged row's action: `relabel` becomes `review` where the suggestion is less sure than `relabel_min`."
+    acts = pd.Series(action, index=hit.index)
+    if action == 'relabel' and 'suggested_probability' in hit:
+        acts[hit.suggested_probability < relabel_min] = 'review'
+    return acts
+
+def _why(w: str, action: str, row) -> str:
+    "A reason in words: the issue and its score `w`, then what the plan does (a label's suggestion with it)."
+    if action == 'relabel': return f"{w}: relabel to {int(row.suggested_label)}"
+    if action != 'review': return w
+    if 'suggested_label' not in row: return f"{w}: review"
+    sure = f", probability {row.suggested_probability:.2f}" if 'suggested_probability' in row else ''
+    return f"{w}: review (suggested label {int(row.suggested_label)}{sure})"
+
+def _reasons(report: AuditReport, policy: dict, relabel_min: float = RELABEL_MIN) -> pd.DataFrame:
     "One row per (flagged row, issue) whose action is not `keep`: id, issue, action, reason."
     t, parts = report.table, []
     for issue, action in policy.items():
@@ -119,18 +136,21 @@ def _reasons(report: AuditReport, policy: dict) -> pd.DataFrame:
         if f'{issue}_of' in hit:
             why = [f"{issue} of id {int(o)}{_file(t, o)} (score {s:.2f})"
                    for o, s in zip(hit[f'{issue}_of'], hit[f'{issue}_score'])]
-        if issue == 'label' and action == 'relabel':
-            why = [f"{w}: relabel to {int(l)}" for w, l in zip(why, hit.suggested_label)]
-        if action == 'review': why = [f"{w}: review" + (f" (suggested label {int(l)})" if issue == 'label' else '')
-                                      for w, l in zip(why, hit.suggested_label if issue == 'label' else hit.id)]
-        parts.append(pd.DataFrame(dict(id=hit.id.values, issue=issue, action=action, reason=why,
-                                       suggested=hit.suggested_label.values if issue == 'label' else MISSING)))
+        label = issue == 'label'
+        acts = _label_actions(hit, action, relabel_min) if label else pd.Series(action, index=hit.index)
+        cols = ['suggested_label', 'suggested_probability'] if label else []
+        rows = hit[[c for c in cols if c in hit]]
+        why = [_why(w, a, r) for w, a, (_, r) in zip(why, acts, rows.iterrows())]
+        parts.append(pd.DataFrame(dict(id=hit.id.values, issue=issue, action=acts.values, reason=why,
+                                       suggested=hit.suggested_label.values if label else MISSING)))
     return pd.concat(parts) if parts else pd.DataFrame(columns=['id', 'issue', 'action', 'reason', 'suggested'])
 
-def make_plan(report: AuditReport, policy: dict | None = None) -> CleaningPlan:
-    "A cleaning plan from an audit report and a policy (see `DEFAULT_POLICY`)."
+@checked(relabel_min=arg.number(0, 1))
+def make_plan(report: AuditReport, policy: dict | None = None, relabel_min: float = RELABEL_MIN) -> CleaningPlan:
+    """A cleaning plan from an audit report and a policy (see `DEFAULT_POLICY`); a label issue is relabelled only when
+    its suggestion holds at least `relabel_min` of the row's probability, else listed for review."""
     policy = check_policy(policy)
-    r = _reasons(report, policy)
+    r = _reasons(report, policy, relabel_min)
     if r.empty: return CleaningPlan(plan_rows([]), policy, report.name)     # nothing flagged: an empty plan
     by_id = r.groupby('id', sort=True)
     drop = by_id.action.apply(lambda a: 'drop' in set(a))

@@ -45,8 +45,8 @@ def _labelled(ds: ImageSet) -> Tensor:
     if ds.y is None: raise ValueError(f"{ds.name or 'this set'} has no labels to corrupt.")
     return ds.y.cpu()
 
-# %% ../nbs/02_corrupt.ipynb #0e8c32d7
-@checked(k=arg.whole(2), kind=arg.one_of('symmetric', 'pairwise'))
+# %% ../nbs/02_corrupt.ipynb #3f503a91
+@checked(k=arg.whole(2))
 def noise_matrix(k: int, kind: str = 'symmetric') -> Tensor:
     "A k×k label-transition matrix with zero diagonal: 'symmetric' (uniform) or 'pairwise' (c → c+1)."
     if kind == 'symmetric': return (torch.ones(k, k) - torch.eye(k)) / (k - 1)

@@ -41,7 +41,7 @@ COUNTS = {'n', 'k', 'steps', 'batch_size', 'batch', 'epochs', 'folds', 'copies',
           'repeats', 'nrow', 'components', 'latent', 'z_dim', 'T', 'sample_steps', 'log_every', 'checkpoint_every',
           'samples', 'modes', 'min_count', 'n_boot', 'size', 'chunk', 'm', 'channels'}
 RATES = {'rate', 'fraction', 'threshold', 'level', 'near_threshold', 'min_candidate', 'min_share', 'p_uncond',
-         'ema_decay', 'ratio', 'block'}
+         'ema_decay', 'ratio', 'block', 'relabel_min'}
 POSITIVE = {'lr', 'std', 'radius', 'spread', 'min_std', 'data_range', 'beta', 'strength', 'spacing', 'max_period'}
 CHOICES = {'kind', 'loss', 'method', 'likelihood', 'schedule', 'source', 'near', 'defect', 'cond', 'model', 'remedy',
            'dataset', 'policy', 'metric', 'name_or_path'}
@@ -179,7 +179,8 @@ def calls(tmp: Path) -> list:
     ds = D.digits().subset(range(120)); x, y, shape = ds.x, ds.y, ds.shape
     real, fake = torch.randn(50, 8), torch.randn(60, 8)
     probs = torch.softmax(torch.randn(len(ds), 10), 1)
-    report = A.audit(ds, checks=['exact_duplicate', 'near_duplicate'])
+    dirty = K.duplicates(ds, 0.05).ds                      # a set the audit flags, so the plan has rows
+    report = A.audit(dirty, checks=['exact_duplicate', 'near_duplicate'])
     plan = C.make_plan(report)
     plan_path = plan.save(tmp / 'plan.json')
     folder = _folder(tmp)
@@ -232,8 +233,8 @@ def calls(tmp: Path) -> list:
         ('classifier', 'SmallCNN', L.SmallCNN, dict(shape=shape, classes=10, width=8)),
         ('clean', 'check_policy', C.check_policy, dict(policy={'label': 'review'})),
         ('clean', 'make_plan', C.make_plan, dict(report=report)),
-        ('clean', 'apply_plan', C.apply_plan, dict(ds=ds, plan=plan)),
-        ('clean', 'clean', C.clean, dict(ds=ds, checks=['exact_duplicate'])),
+        ('clean', 'apply_plan', C.apply_plan, dict(ds=dirty, plan=plan)),
+        ('clean', 'clean', C.clean, dict(ds=dirty, checks=['exact_duplicate'])),
         ('clean', 'CleaningPlan.load', C.CleaningPlan.load, dict(path=plan_path)),
         ('metrics', 'fid', M.fid, dict(real=real, fake=fake)),
         ('metrics', 'kid', M.kid, dict(real=real, fake=fake, subsets=5, subset_size=20)),

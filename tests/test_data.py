@@ -21,17 +21,17 @@ def ds():
 
 # ---- bad input --------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize('x, msg', [
-    (images()[:, 0], 'add a channel axis'),
-    (torch.zeros(6, 64), '4 dimensions'),
-    (torch.zeros(6, 1, 1, 8, 8), '4 dimensions'),
-    (torch.zeros(0, 1, 8, 8), 'empty'),
-    (torch.zeros(6, 1, 8, 8, dtype=torch.uint8), 'float tensor'),
-    (images() * 3, 'values in [-1, 1]'),
-    (np.zeros((6, 1, 8, 8)), 'torch.Tensor'),
+@pytest.mark.parametrize('x, msg, error', [
+    (images()[:, 0], 'add a channel axis', ValueError),
+    (torch.zeros(6, 64), '4 dimensions', ValueError),
+    (torch.zeros(6, 1, 1, 8, 8), '4 dimensions', ValueError),
+    (torch.zeros(0, 1, 8, 8), 'empty', ValueError),
+    (torch.zeros(6, 1, 8, 8, dtype=torch.uint8), 'float tensor', ValueError),
+    (images() * 3, 'values in [-1, 1]', ValueError),
+    (np.zeros((6, 1, 8, 8)), 'torch.Tensor', TypeError),
 ])
-def test_bad_images_are_refused(x, msg):
-    with pytest.raises(ValueError, match=msg.replace('[', r'\[').replace(']', r'\]')): ImageSet(x)
+def test_bad_images_are_refused(x, msg, error):
+    with pytest.raises(error, match=msg.replace('[', r'\[').replace(']', r'\]')): ImageSet(x)
 
 
 def test_nan_and_inf_pixels_name_the_rows():
