@@ -12,7 +12,7 @@ function, best of 5 in turns.
 
 `--sweep` measures instead the label check's F1 against its time as the classifier's epochs vary, and the fast path's
 (k-NN on 50 principal components, `genq.classifier.knn_probs`), with noise injected with the given seeds, to show
-where the default (8 epochs) sits on that curve. `--save` writes it with its provenance: the audit chapter plots
+where the default (6 epochs) sits on that curve. `--save` writes it with its provenance: the audit chapter plots
 genq/results/audit_sweep_cpu.json, written that way.
 """
 import argparse, json, platform, sys, time

@@ -39,10 +39,10 @@ class SmallCNN(nn.Module):
         f = self.features(x)
         return f.mean((2, 3)) if f.ndim == 4 else f
 
-# %% ../nbs/03a_classifier.ipynb #b3afbff5
+# %% ../nbs/03a_classifier.ipynb #9cdb60fa
 @checked(x=arg.images, classes=arg.whole(1), epochs=arg.whole(1), batch=arg.whole(1), lr=arg.number(0, lo_open=True),
          width=arg.whole(1), seed=arg.whole())
-def fit_classifier(x: Tensor, y: Tensor, classes: int, epochs: int = 8, batch: int = 64, lr: float = 2e-3,
+def fit_classifier(x: Tensor, y: Tensor, classes: int, epochs: int = 6, batch: int = 64, lr: float = 2e-3,
                    width: int = 32, seed: int = 0, on_epoch: Callable[[], None] | None = None) -> nn.Module:
     """Train a SmallCNN on (x, y) with label smoothing (and ±2-pixel shifts from 16×16 up); the same seed, the same
     model. `on_epoch()` is called after each epoch (a progress bar's update)."""

@@ -155,7 +155,7 @@ def remedied(dirty: ImageSet, s: Settings, device=None) -> tuple[ImageSet, dict]
     "The set to train on and the training keywords that the remedy in `s` calls for (see `REMEDY_STEPS`)."
     return REMEDY_STEPS[s.remedy](dirty, s, device)
 
-# %% ../nbs/10_experiment.ipynb #d19b0edd
+# %% ../nbs/10_experiment.ipynb #0de3e5f3
 def label_accuracy(model, net, per_class: int = 100, seed: int = 0, **sample) -> float:
     """Share of a conditional model's images, drawn for each class in turn, that the classifier `net` assigns to that
     class; `sample`: further arguments of the model's `sample` (a diffusion model's `guidance`)."""
@@ -184,9 +184,10 @@ def synthetic_set(model, n: int, seed: int = 0) -> ImageSet:
     return ImageSet(x.float().clamp(-1, 1).cpu(), labels.cpu(), name=f'synthetic ({n})')
 
 def downstream_accuracy(train: ImageSet, test: ImageSet, seed: int = 0, device=None) -> float:
-    "Accuracy on `test` of the book's small classifier trained on `train` (train on one set, test on real)."
+    """Accuracy on `test` of the book's small classifier trained on `train` for 8 epochs (train on one set, test on
+    real)."""
     dev = torch.device(device) if device else default_device()
-    net = fit_classifier(train.x.to(dev), train.y.to(dev), test.num_classes, seed=seed)
+    net = fit_classifier(train.x.to(dev), train.y.to(dev), test.num_classes, epochs=8, seed=seed)
     with torch.no_grad(): pred = torch.cat([net(b).argmax(1) for b in test.x.to(dev).split(1024)])
     return (pred.cpu() == test.y.cpu()).float().mean().item()
 
