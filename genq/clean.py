@@ -102,14 +102,14 @@ class CleaningPlan:
             raise ValueError(f"{path}: source should be the name of a set. Got {d['source']!r}.")
         return cls(plan_rows(d['rows'], str(path)), check_policy(d['policy']), d['source'])
 
-# %% ../nbs/04_clean.ipynb #69995d5c
+# %% ../nbs/04_clean.ipynb #15bd3ee8
 def _file(table: pd.DataFrame, row_id: int) -> str:
     "' (its file)' for the row `row_id` of an audit table that has paths, else ''."
     if 'path' not in table: return ''
     match = table.path[table.id == row_id]
     return f" ({match.iloc[0]})" if len(match) and match.iloc[0] else ''
 
-RELABEL_MIN = 0.5   # relabel only to a suggestion holding at least this out-of-fold probability (the audit chapter)
+RELABEL_MIN = 0.    # relabel every flagged label: the audit chapter measured it beating the given label, sure or not
 
 def _label_actions(hit: pd.DataFrame, action: str, relabel_min: float) -> pd.Series:
     "Each flagged row's action: `relabel` becomes `review` where the suggestion is less sure than `relabel_min`."
@@ -147,8 +147,9 @@ def _reasons(report: AuditReport, policy: dict, relabel_min: float = RELABEL_MIN
 
 @checked(relabel_min=arg.number(0, 1))
 def make_plan(report: AuditReport, policy: dict | None = None, relabel_min: float = RELABEL_MIN) -> CleaningPlan:
-    """A cleaning plan from an audit report and a policy (see `DEFAULT_POLICY`); a label issue is relabelled only when
-    its suggestion holds at least `relabel_min` of the row's probability, else listed for review."""
+    """A cleaning plan from an audit report and a policy (see `DEFAULT_POLICY`); with `relabel_min` > 0 a label issue
+    is relabelled only when its suggestion holds at least that share of the row's probability, else listed for
+    review."""
     policy = check_policy(policy)
     r = _reasons(report, policy, relabel_min)
     if r.empty: return CleaningPlan(plan_rows([]), policy, report.name)     # nothing flagged: an empty plan
