@@ -13,6 +13,7 @@ matplotlib.use('Agg')
 for dev in ('nbdev', 'fastcore', 'jupyter_book', 'nbval', 'IPython', 'ipykernel', 'nbformat'):
     assert importlib.util.find_spec(dev) is None, f'{dev} should not be installed with genq'
 import genq, torch
+assert callable(genq.clean.make_plan) and 'audit' in dir(genq)                      # submodules on first use
 from genq.data import digits, mnist5k, show
 d = digits()
 a, b = d.split(0.5, seed=0)
@@ -29,6 +30,12 @@ assert hist.losses.shape == (5, 4) and model.sample(3).shape == (3, 1, 8, 8)
 assert train_vae(vae(a.shape, width=8, classes=10), a, steps=5, batch_size=32, progress=False)[1].steps == 5
 print('genq', genq.__version__, 'works with torch', torch.__version__)
 """
+
+
+def test_import_genq_gives_its_submodules_on_first_use():
+    import genq
+    assert callable(genq.audit.audit) and {'data', 'experiment'} <= set(dir(genq))
+    with pytest.raises(AttributeError, match="no attribute 'nope'"): genq.nope
 
 
 @pytest.mark.slow
