@@ -24,9 +24,9 @@ EXTRA = ('stacked_mnist', 'generalization')          # not grids of runs: saved 
 
 
 def runs_of(name: str) -> list:
-    "The runs of study `name` (or of the generalization pairs), seed by seed."
-    runs = generalization_runs() if name == 'generalization' else study(name) if name in STUDIES else []
-    return sorted(runs, key=lambda s: s.seed) if name in STUDIES else runs
+    "The runs of study `name`, seed by seed, or the generalization pairs (none for stacked MNIST)."
+    if name == 'generalization': return generalization_runs()
+    return sorted(study(name), key=lambda s: s.seed) if name in STUDIES else []
 
 
 def queue(names: list[str]) -> list:
@@ -34,11 +34,16 @@ def queue(names: list[str]) -> list:
     return [s for name in names for s in runs_of(name)]
 
 
+def entry(s) -> Path:
+    "The cache entry (row) of run `s`."
+    return cache_dir() / f'{run_key(s)}.json'
+
+
 def claim(s) -> bool:
     "Claim run `s` for this process; False when it is cached or another process claimed it."
-    folder = cache_dir()
-    if (folder / f'{run_key(s)}.json').exists(): return False
-    try: os.close(os.open(folder / f'{run_key(s)}.claim', os.O_CREAT | os.O_EXCL))
+    path = entry(s)
+    if path.exists(): return False
+    try: os.close(os.open(path.with_suffix('.claim'), os.O_CREAT | os.O_EXCL))
     except FileExistsError: return False
     return True
 
@@ -57,19 +62,16 @@ def worker(index: int, deadline: float, names: list[str]):
     print(f'worker {index}: {done} runs ({failed} failed) in {time.perf_counter() - t0:.0f} s', flush=True)
 
 
-def cached(s) -> bool: return (cache_dir() / f'{run_key(s)}.json').exists()
-
-
 def save_finished(out: Path, name: str, jobs: int):
     "Save study `name` from the cache: whole when every run is there, else the seeds whose runs all are."
     runs = runs_of(name)
+    done = [entry(s).exists() for s in runs]
     if name == 'generalization':
-        if all(map(cached, runs)): save_results(same_noise(runs), out / f'{name}.json', name, jobs=jobs)
-        else: print(f'{name}: {sum(map(cached, runs))} of {len(runs)} runs: not saved', flush=True)
+        if all(done): save_results(same_noise(runs), out / f'{name}.json', name, jobs=jobs)
+        else: print(f'{name}: {sum(done)} of {len(runs)} runs: not saved', flush=True)
         return
-    seeds = sorted({s.seed for s in runs})
-    whole = [k for k in seeds if all(cached(s) for s in runs if s.seed == k)]
-    print(f'{name}: {sum(map(cached, runs))} of {len(runs)} runs; seeds finished: {whole}', flush=True)
+    whole = [k for k in sorted({s.seed for s in runs}) if all(d for s, d in zip(runs, done) if s.seed == k)]
+    print(f'{name}: {sum(done)} of {len(runs)} runs; seeds finished: {whole}', flush=True)
     if not whole: return
     keep = [s for s in runs if s.seed in whole]
     rows = study_results(name) if len(keep) == len(runs) else STUDIES[name].columns(run_grid(keep, progress=False))
