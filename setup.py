@@ -33,6 +33,6 @@ setuptools.setup(
     include_package_data=True,
     package_data={'genq': ['weights/*', 'results/*']},
     install_requires=cfg['requirements'].split(),
-    extras_require={'dev': cfg['dev_requirements'].split()},
+    extras_require={'dev': cfg['dev_requirements'].split(), 'book': cfg['book_requirements'].split()},
     zip_safe=False,
 )

@@ -1,6 +1,13 @@
 """What the bench scripts share: the CPU's name, and saving a result with its provenance (not a bench itself)."""
-import json, platform
+import json, platform, re
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_snippets() -> list:
+    "The README's Python examples (its ```python blocks), in order: what the wheel test runs and bench/readme.py times."
+    return re.findall(r'```python\n(.*?)```', (ROOT / 'README.md').read_text(), flags=re.S)
 
 
 def cpu_name() -> str:

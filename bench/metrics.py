@@ -1,22 +1,25 @@
 """genq's metrics against the reference implementations at equal threads, idle and beside other work; one JSON line.
 
     python bench/metrics.py [--n 10000] [--fid-dim 2048] [--prdc-dim 64] [--k 5] [--threads T] [--repeats 5]
-                            [--load idle,busy] [--save PATH]
+                            [--load idle,busy] [--load-procs P] [--save PATH]
 
 Every side runs on the same `--threads` (default: every core): torch's threads for genq and torchmetrics, and for the
 prdc package both of its own settings that use T threads (sklearn's `n_jobs=T` with one BLAS thread, and `n_jobs=1`
 with T BLAS threads; the faster is its equal-threads time), beside prdc as shipped (`n_jobs=8`, every BLAS thread).
 Each time is the best of `--repeats`, the sides taking turns so that all meet the same load. `busy` repeats the
-comparison while other work of the same size shares the cores (T single-threaded processes of float64 matrix
-products: a steady demand of T cores); `ratio_drift` is how far each ratio moved from idle to busy.
+comparison while other work shares the cores (`--load-procs` single-threaded processes of float64 matrix products,
+by default one per core: a steady demand of every core); `ratio_drift` is how far each ratio moved from idle to busy.
+At one thread a side cannot gain from a second core, parallel or serial, so both meet the same load: that is where a
+ratio is a property of the code alone. At every core, a ratio also measures how each side's parallelism meets load.
 
 FID on n×fid_dim features: genq.metrics.fid against torchmetrics' computation (its update's float64 feature sums and
 outer products, then its compute: covariances and torch.linalg.eigvals of Σ1Σ2). Precision/recall/density/coverage on
 n×prdc_dim features: genq.metrics.prdc against the prdc package. Values are reported too, to show they agree.
 
 Why a ratio moves under load: `slowdown` is each side's busy time over its idle time. Work that keeps its T threads
-busy gets half the cores beside T other single-threaded processes on T cores, so it slows by `proportional_slowdown`
-(2T/cores); a serial part slows less (three runnable threads share two cores: 1.5x). `serial` times torchmetrics'
+busy shares the cores with P other single-threaded processes, so it slows by `proportional_slowdown`, (T + P) / cores
+where that exceeds 1, when it keeps all T threads busy; a serial part slows less (with T = 2 and P = 2 on two cores:
+2x for parallel work, 1.5x for a serial step). `serial` times torchmetrics'
 last step, the general eigenvalue solve of a d×d matrix, at 1 thread and at T: when those are equal it is serial.
 
 Near the limit: each metric's floating-point work (counted from its algorithm) and the memory traffic it cannot avoid
@@ -142,7 +145,7 @@ def compare(n, fid_dim, prdc_dim, k, threads, repeats, peak) -> dict:
                 fid_rel_diff=abs(v['genq'] - v['torchmetrics']) / abs(v['torchmetrics']),
                 prdc_genq_s=tp['genq'], prdc_package_s=tp[equal],
                 prdc_package_setting=f'n_jobs={threads}, 1 BLAS thread' if equal == 'jobs'
-                else f'n_jobs=1, {threads} BLAS threads',
+                else f"n_jobs=1, {threads} BLAS thread{'s' if threads > 1 else ''}",
                 prdc_speedup=round(tp[equal] / tp['genq'], 2),
                 prdc_package_shipped_s=tp['shipped'], prdc_speedup_vs_shipped=round(tp['shipped'] / tp['genq'], 2),
                 prdc_max_abs_diff=max(abs(vp['genq'][m] - float(vp[equal][m])) for m in vp['genq']),
@@ -151,29 +154,30 @@ def compare(n, fid_dim, prdc_dim, k, threads, repeats, peak) -> dict:
 
 
 @contextlib.contextmanager
-def busy(threads: int):
-    "Work of the same size on the cores meanwhile: `threads` single-threaded processes of float64 matrix products."
-    others = [subprocess.Popen([sys.executable, '-c', LOAD]) for _ in range(threads)]
+def busy(procs: int):
+    "Other work on the cores meanwhile: `procs` single-threaded processes of float64 matrix products."
+    others = [subprocess.Popen([sys.executable, '-c', LOAD]) for _ in range(procs)]
     try:
         time.sleep(3); yield
     finally:
         for p in others: p.kill(); p.wait()
 
 
-def main(n, fid_dim, prdc_dim, k, threads, repeats, load) -> dict:
+def main(n, fid_dim, prdc_dim, k, threads, repeats, load, load_procs) -> dict:
     torch.set_num_threads(threads)
     row = dict(bench='metrics', n=n, fid_dim=fid_dim, prdc_dim=prdc_dim, k=k, threads=threads, cores=os.cpu_count(),
+               load_procs=load_procs,
                omp_wait_policy=os.environ.get('OMP_WAIT_POLICY', 'default'), python=platform.python_version(),
                torch=torch.__version__, peaks=peaks(threads),                   # the idle machine's peaks
                serial=serial_part(fid_dim, threads))
     for cond in load:
-        with busy(threads) if cond == 'busy' else contextlib.nullcontext():
+        with busy(load_procs) if cond == 'busy' else contextlib.nullcontext():
             row[cond] = compare(n, fid_dim, prdc_dim, k, threads, repeats, row['peaks'])
     if {'idle', 'busy'} <= set(row):
         row['ratio_drift'] = {m: round(row['busy'][m] / row['idle'][m] - 1, 2) for m in ('fid_speedup', 'prdc_speedup')}
         row['slowdown'] = {m: round(row['busy'][f'{m}_s'] / row['idle'][f'{m}_s'], 2)
                            for m in ('fid_genq', 'fid_torchmetrics', 'prdc_genq', 'prdc_package')}
-        row['proportional_slowdown'] = round(max(1.0, 2 * threads / os.cpu_count()), 2)
+        row['proportional_slowdown'] = round(max(1.0, (threads + load_procs) / os.cpu_count()), 2)
     return row
 
 
@@ -183,6 +187,7 @@ if __name__ == '__main__':
     p.add_argument('--prdc-dim', type=int, default=64); p.add_argument('--k', type=int, default=5)
     p.add_argument('--threads', type=int, default=os.cpu_count()); p.add_argument('--repeats', type=int, default=5)
     p.add_argument('--load', default='idle,busy', help='idle, busy or both, comma-separated')
+    p.add_argument('--load-procs', type=int, default=os.cpu_count(), help='processes of other work when busy')
     p.add_argument('--save', help='also write the result with its provenance to this JSON file')
     args = vars(p.parse_args()); path = args.pop('save')
     args['load'] = args['load'].split(',')

@@ -17,11 +17,11 @@ from .data import arg, checked
 from .classifier import out_of_fold_probs, knn_probs
 
 # %% auto #0
-__all__ = ['LABEL_METHODS', 'CHECKS', 'OUTCOMES', 'prf', 'find_missing', 'find_invalid', 'unit_rows', 'centred', 'nearest',
-           'aligned_similarity', 'identical_groups', 'find_exact_duplicates', 'near_pairs', 'find_near_duplicates',
-           'find_outliers', 'confident_joint', 'prune_by_noise_rate', 'label_quality', 'find_label_issues',
-           'find_label_conflicts', 'Check', 'checks_for', 'class_balance', 'class_imbalance', 'quality_scores',
-           'AuditReport', 'chosen_checks', 'audit', 'defect_flags', 'show_flags']
+__all__ = ['LABEL_METHODS', 'CHECKS', 'LONG_AUDIT_ROWS', 'OUTCOMES', 'prf', 'find_missing', 'find_invalid', 'unit_rows',
+           'centred', 'nearest', 'aligned_similarity', 'identical_groups', 'find_exact_duplicates', 'near_pairs',
+           'find_near_duplicates', 'find_outliers', 'confident_joint', 'prune_by_noise_rate', 'label_quality',
+           'find_label_issues', 'find_label_conflicts', 'Check', 'checks_for', 'class_balance', 'class_imbalance',
+           'quality_scores', 'AuditReport', 'chosen_checks', 'audit', 'defect_flags', 'show_flags']
 
 # %% ../nbs/03_audit.ipynb #ab0e2813
 def _booleans(v, name: str) -> Tensor:
@@ -173,7 +173,7 @@ def find_outliers(ds: ImageSet, k: int = 10, spread: float = 6., reference: Imag
     return pd.DataFrame(dict(is_outlier_issue=flag.numpy(),
                              outlier_score=(med / dist.clamp_min(1e-6)).clamp(0, 1).numpy()))
 
-# %% ../nbs/03_audit.ipynb #3ad2baea
+# %% ../nbs/03_audit.ipynb #22ecb761
 def confident_joint(probs: Tensor, labels: Tensor) -> Tensor:
     "C[i, j]: images labelled i whose probability for class j reaches class j's threshold (most likely such j)."
     k = probs.shape[1]
@@ -218,9 +218,7 @@ def _check_probs(probs, ds: ImageSet) -> Tensor:
     if probs.shape != (len(ds), ds.num_classes): raise ValueError(
         f"probs should hold one row of {ds.num_classes} class probabilities per image, shape "
         f"{(len(ds), ds.num_classes)}. Got {tuple(probs.shape)}.")
-    ok = probs[~torch.isnan(probs).any(1)]
-    if len(ok) and ((ok < 0).any() or (ok.sum(1) - 1).abs().max() > 1e-3): raise ValueError(
-        "probs should be probabilities: non-negative rows that sum to 1. Apply softmax to a classifier's logits.")
+    arg.probabilities(probs[~torch.isnan(probs).any(1)], 'probs')           # rows of NaN: no label, no probabilities
     return probs
 
 LABEL_METHODS = ('cnn', 'knn')
@@ -338,7 +336,7 @@ def quality_scores(ds: ImageSet, table: pd.DataFrame) -> dict:
                 consistency=_unflagged(table, 'consistency'),
                 usability=_unflagged(table, 'usability') * class_balance(ds))
 
-# %% ../nbs/03_audit.ipynb #d970c67f
+# %% ../nbs/03_audit.ipynb #411f384b
 @dataclass
 class AuditReport:
     "What an audit found: a table per row, a summary per issue, four quality scores, notes and timings."
@@ -365,14 +363,34 @@ class AuditReport:
         return torch.as_tensor(rows[np.argsort(self.table[f'{issue}_score'].values[rows], kind='stable')],
                                dtype=torch.long)
 
+    def shown(self, ds: ImageSet, issue: str, n: int = 20) -> tuple[Tensor, list[str]]:
+        """The positions `show` draws for `issue` and a caption for each: a label issue's given → suggested label; a
+        duplicate after the row it copies (captioned with the ids); otherwise the row's id."""
+        rows, t = self.flagged(issue)[:n], self.table
+        if f'{issue}_of' in t:                                         # duplicates: the kept row, then its copy
+            pos = {int(i): p for p, i in enumerate(t.id)}
+            rows = rows[:max(n // 2, 1)]
+            pairs = [(pos.get(int(t[f'{issue}_of'].iat[r]), r), r) for r in rows.tolist()]
+            rows = torch.tensor([p for pair in pairs for p in pair], dtype=torch.long)
+            return rows, [c for kept, copy in pairs for c in (f'id {t.id.iat[kept]}', f'copy {t.id.iat[copy]}')]
+        if issue == 'label' and 'suggested_label' in t:
+            given = ds.y.cpu()[rows].tolist() if ds.y is not None else [MISSING] * len(rows)
+            return rows, [f'{g} → {t.suggested_label.iat[int(r)]}' for g, r in zip(given, rows)]
+        return rows, [f'id {t.id.iat[int(r)]}' for r in rows]
+
     def show(self, ds: ImageSet, issue: str, n: int = 20, ax=None):
-        "The `n` most severe rows flagged for `issue`, as an image grid."
+        "The `n` most severe rows flagged for `issue` in one row of images, captioned as `shown` says."
         import matplotlib.pyplot as plt
-        rows = self.flagged(issue)[:n]
-        ax = ax or plt.subplots(figsize=(10, 1.6))[1]
-        if len(rows): ax.imshow(image_grid(ds.x[rows.to(ds.device)], nrow=max(len(rows), 1)), interpolation='nearest')
+        rows, captions = self.shown(ds, issue, n)
+        ax = ax or plt.subplots(figsize=(10, 1.8))[1]
+        if len(rows):
+            ax.imshow(image_grid(ds.x[rows.to(ds.device)], nrow=len(rows)), interpolation='nearest')
+            step = ds.x.shape[-1] + 1                                  # image_grid pads each image by one pixel
+            for i, text in enumerate(captions):
+                ax.text(1 + i * step + step / 2, ds.x.shape[-2] + 2, text, ha='center', va='top', fontsize=6)
         ax.axis('off')
-        ax.set_title(f'{issue}: {int(self.table[f"is_{issue}_issue"].sum())} flagged, worst {len(rows)} shown')
+        what = 'pairs (kept, copy)' if f'{issue}_of' in self.table else 'worst'
+        ax.set_title(f'{issue}: {int(self.table[f"is_{issue}_issue"].sum())} flagged; {what} shown', fontsize=9)
         return ax
 
     def __repr__(self):
@@ -384,7 +402,7 @@ class AuditReport:
         lines.append(self.summary.to_string(index=False))
         return '\n'.join(lines + [f"note: {n}" for n in self.notes])
 
-# %% ../nbs/03_audit.ipynb #87d4fd09
+# %% ../nbs/03_audit.ipynb #028af564
 def _row_table(ds: ImageSet) -> pd.DataFrame:
     "Each row's id, and its file when the set came from a folder (`meta['paths']`, indexed by id)."
     ids = ds.ids.cpu().tolist()
@@ -409,15 +427,28 @@ def chosen_checks(checks) -> dict[str, dict]:
                                    f"{', '.join(sorted(known))}.")
     return {name: chosen[name] for name in CHECKS if name in chosen}
 
-@checked(ds=arg.image_set, seed=arg.whole())
+LONG_AUDIT_ROWS = 10_000      # from here the label check's CNNs take minutes on a CPU: `audit` shows its progress
+
+@checked(ds=arg.image_set, seed=arg.whole(), progress=arg.optional(arg.flag))
 def audit(ds: ImageSet, checks=tuple(CHECKS), reference: ImageSet | None = None, near_threshold: float = 0.98,
-          folds: int = 4, seed: int = 0, probs: Tensor | None = None, device=None, **fit_kwargs) -> AuditReport:
-    """Run the `checks` (names, or {name: settings}) on `ds` and report, per row and per issue; `ds` is never changed.
-    The other arguments go to the checks that take them (see `CHECKS`); `fit_kwargs` to the checks whose finder passes
-    settings on (the label check's classifier: `epochs`, `width`, ..., and `progress=True` for a progress bar)."""
+          folds: int = 4, seed: int = 0, probs: Tensor | None = None, device=None, progress: bool | None = None,
+          **fit_kwargs) -> AuditReport:
+    """Run the `checks` on `ds` and return an `AuditReport`: a table with a flag `is_<check>_issue` and a score per
+    row and check, the four quality scores, the class counts and how long each check took. `ds` is never changed.
+
+    `checks` are names from `CHECKS` (all by default), or {name: settings}: missing pixels, invalid images, exact and
+    near duplicates (`near_threshold`: cosine similarity of pixels), outliers (against `reference`, a trusted sample,
+    if given), label conflicts (one image, two labels) and label issues. The label check is the costly one: it
+    trains `folds` small CNNs, each on the other folds, for out-of-fold probabilities (6 epochs each by default:
+    about 40 s for 5,000 28×28 images on two CPU cores, `python bench/audit.py --sweep`), unless `probs` are
+    given; `fit_kwargs` go to that classifier (`epochs`, `width`, ...), or `checks={'label': dict(method='knn')}`
+    takes seconds for slightly lower F1. `progress` shows a bar over the CNNs' epochs with its time estimate (by
+    default from `LONG_AUDIT_ROWS` rows up). Turn the report into a cleaning plan with `genq.clean.make_plan`."""
     if fit_kwargs and not any(CHECKS[n].settings() is None for n in chosen_checks(checks)): raise TypeError(
         f"audit got unknown arguments {sorted(fit_kwargs)}: only checks that train a classifier ('label') take them.")
     chosen = chosen_checks(checks)
+    if progress is None: progress = len(ds) >= LONG_AUDIT_ROWS
+    fit_kwargs = {'progress': progress, **fit_kwargs}
     check_set(ds)
     check_int(folds, 'folds', 2); check_number(near_threshold, 'near_threshold', 0, 1)
     if reference is not None: check_set(reference, 'reference')

@@ -102,7 +102,7 @@ class CleaningPlan:
             raise ValueError(f"{path}: source should be the name of a set. Got {d['source']!r}.")
         return cls(plan_rows(d['rows'], str(path)), check_policy(d['policy']), d['source'])
 
-# %% ../nbs/04_clean.ipynb #15bd3ee8
+# %% ../nbs/04_clean.ipynb #136ce382
 def _file(table: pd.DataFrame, row_id: int) -> str:
     "' (its file)' for the row `row_id` of an audit table that has paths, else ''."
     if 'path' not in table: return ''
@@ -147,9 +147,14 @@ def _reasons(report: AuditReport, policy: dict, relabel_min: float = RELABEL_MIN
 
 @checked(relabel_min=arg.number(0, 1))
 def make_plan(report: AuditReport, policy: dict | None = None, relabel_min: float = RELABEL_MIN) -> CleaningPlan:
-    """A cleaning plan from an audit report and a policy (see `DEFAULT_POLICY`); with `relabel_min` > 0 a label issue
-    is relabelled only when its suggestion holds at least that share of the row's probability, else listed for
-    review."""
+    """A `CleaningPlan` from an audit report: one row per flagged image with what to do and why, saved and loaded as
+    JSON (`plan.save(path)`, `CleaningPlan.load(path)`) and applied with `apply_plan`.
+
+    `policy` maps each check of the report to an action; unnamed checks keep the first (`DEFAULT_POLICY`):
+    `missing`: impute, drop or keep; `invalid`, `exact_duplicate`, `near_duplicate`, `outlier`: drop or keep;
+    `label_conflict`: drop, review or keep; `label`: relabel (to the classifier's suggestion), review, drop or keep.
+    With `relabel_min` > 0 a label issue is relabelled only when its suggestion holds at least that share of the
+    row's probability, else listed for review."""
     policy = check_policy(policy)
     r = _reasons(report, policy, relabel_min)
     if r.empty: return CleaningPlan(plan_rows([]), policy, report.name)     # nothing flagged: an empty plan
@@ -164,7 +169,7 @@ def make_plan(report: AuditReport, policy: dict | None = None, relabel_min: floa
     rows['path'] = '' if paths is None else rows.id.map(paths).fillna('').values
     return CleaningPlan(rows.reset_index(drop=True), policy, report.name)
 
-# %% ../nbs/04_clean.ipynb #3695d6df
+# %% ../nbs/04_clean.ipynb #c4cc2c82
 def impute_pixels(ds: ImageSet, rows: Tensor) -> Tensor:
     "Images of `ds` with the NaN pixels of `rows` filled by the per-pixel mean of complete images of the same class."
     x = ds.x.clone()
@@ -212,6 +217,8 @@ def apply_plan(ds: ImageSet, plan: CleaningPlan, allow_other_source: bool = Fals
 
 def clean(ds: ImageSet, report: AuditReport | None = None, policy: dict | None = None,
           **audit_kwargs) -> tuple[ImageSet, CleaningPlan]:
-    "Audit `ds` (unless a `report` is given), make a plan with `policy`, apply it: the cleaned set and the plan."
+    """Audit `ds` (unless a `report` is given; `audit_kwargs` go to `audit`), make a plan with `policy` (see
+    `make_plan` for its keys and actions) and apply it: returns the cleaned set, a new `ImageSet`, and the plan. `ds`
+    is never changed."""
     plan = make_plan(report if report is not None else audit(ds, **audit_kwargs), policy)
     return apply_plan(ds, plan), plan

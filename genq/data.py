@@ -14,11 +14,11 @@ import torch
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['MISSING', 'DIGIT_CLASSES', 'FASHION_DIRS', 'FASHION_SHA256', 'FASHION_CLASSES', 'DATASETS', 'quick_mode', 'by_scale',
-           'default_device', 'check_images', 'check_labels', 'to_unit_range', 'check_int', 'check_number', 'check_set',
-           'check_choice', 'seeded_generator', 'seeded', 'checked', 'arg', 'ImageSet', 'append_rows', 'digits',
-           'mnist5k', 'ring', 'grid', 'image_grid', 'show', 'plot_class_counts', 'translate', 'DatasetUnavailableError',
-           'mnist', 'cifar10', 'read_idx', 'fashion_mnist', 'load', 'from_folder']
+__all__ = ['MISSING', 'DIGIT_CLASSES', 'FASHION_DIRS', 'FASHION_SHA256', 'FASHION_CLASSES', 'DATASETS', 'LONG_FOLDER_FILES',
+           'quick_mode', 'by_scale', 'default_device', 'check_images', 'check_labels', 'to_unit_range', 'check_int',
+           'check_number', 'check_set', 'check_choice', 'seeded_generator', 'seeded', 'checked', 'arg', 'ImageSet',
+           'append_rows', 'digits', 'mnist5k', 'ring', 'grid', 'image_grid', 'show', 'plot_class_counts', 'translate',
+           'DatasetUnavailableError', 'mnist', 'cifar10', 'read_idx', 'fashion_mnist', 'load', 'from_folder']
 
 # %% ../nbs/01_data.ipynb #8daa31fd
 def quick_mode() -> bool:
@@ -155,7 +155,7 @@ def seeded(seed: int | None, device=None):
         if seed is not None: torch.manual_seed(seed)
         yield
 
-# %% ../nbs/01_data.ipynb #29d1ec61
+# %% ../nbs/01_data.ipynb #4dcd3340
 def checked(**specs):
     "Decorator: check the arguments named in `specs` (each a `spec(value, name)` that raises) before the call."
     def wrap(fn):
@@ -220,6 +220,16 @@ class arg:
         if not isinstance(v, (tuple, list, torch.Size)) or len(v) != 3:
             raise ValueError(f"{name} should be (channels, height, width), e.g. ds.shape. Got {v!r}.")
         for s in v: check_int(s, name, 1)
+
+    @staticmethod
+    def probabilities(v, name: str):
+        "An N×K float tensor of class probabilities: finite, non-negative rows that sum to 1."
+        if not isinstance(v, Tensor) or v.ndim != 2 or not v.is_floating_point(): raise TypeError(
+            f"{name} should be class probabilities, an N×K float tensor. Got "
+            f"{f'{v.dtype} of shape {tuple(v.shape)}' if isinstance(v, Tensor) else type(v).__name__}.")
+        if not torch.isfinite(v).all() or (v < 0).any() or (len(v) and (v.sum(1) - 1).abs().max() > 1e-3):
+            raise ValueError(f"{name} should be probabilities: non-negative rows that sum to 1. Apply softmax to a "
+                             "classifier's logits.")
 
     @staticmethod
     def vectors(v, name: str):
@@ -573,7 +583,7 @@ def load(name: str, **kwargs) -> ImageSet:
         raise ValueError(f"Unknown dataset name {name!r}. Choose one of: {', '.join(DATASETS)}.")
     return DATASETS[name](**kwargs)
 
-# %% ../nbs/01_data.ipynb #da44e40a
+# %% ../nbs/01_data.ipynb #b621f2a4
 def _read_image(path: Path, size: int, channels: int) -> np.ndarray:
     "One image file as a C×size×size float array of 0..255 values."
     from PIL import Image
@@ -590,15 +600,25 @@ def _folder_files(root: Path) -> tuple[list, tuple]:
     return [(f, i) for i, c in enumerate(classes) for f in sorted((root / c).rglob('*')) if f.is_file()
             and visible(f)], classes
 
-def from_folder(path, size: int = 28, channels: int = 1, name: str | None = None) -> ImageSet:
-    "Images from a folder (one subfolder per class), resized to size×size; unreadable files skipped and listed."
+LONG_FOLDER_FILES = 2_000     # from here reading a folder takes long enough to show its progress
+
+@checked(progress=arg.optional(arg.flag))
+def from_folder(path, size: int = 28, channels: int = 1, name: str | None = None,
+                progress: bool | None = None) -> ImageSet:
+    """An `ImageSet` of the images in folder `path`: with one subfolder per class (torchvision's `ImageFolder`
+    layout), labelled by subfolder; with none, unlabelled. Each image is read with Pillow, made grey (`channels=1`) or
+    RGB (3), resized to size×size and scaled to [-1, 1]. Files that cannot be read are skipped with a warning and
+    listed in `.meta['skipped']`; `.meta['paths']` holds each row's file, which audit reports and cleaning plans
+    carry. `progress` shows a bar over the files (by default from `LONG_FOLDER_FILES` files up)."""
+    from tqdm.auto import tqdm
     root = Path(path)
     if not root.is_dir(): raise ValueError(f"from_folder needs a folder of images. {str(root)!r} is not a folder.")
     if channels not in (1, 3): raise ValueError(f"channels should be 1 (grey) or 3 (colour). Got {channels}.")
     check_int(size, 'size', 1)
     files, classes = _folder_files(root)
     images, labels, paths, skipped = [], [], [], []
-    for f, label in files:
+    if progress is None: progress = len(files) >= LONG_FOLDER_FILES
+    for f, label in tqdm(files, desc=f'reading {root.name}', unit='file', disable=not progress):
         try: images.append(_read_image(f, size, channels))
         except Exception as e: skipped.append((str(f), f"{type(e).__name__}: {e}"))
         else: labels.append(label); paths.append(str(f))

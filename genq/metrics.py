@@ -15,13 +15,13 @@ from .data import arg, checked
 from .classifier import SmallCNN, fit_classifier
 
 # %% auto #0
-__all__ = ['FEATURE_NETWORKS', 'evaluator_split', 'feature_network', 'features', 'weights_path', 'save_feature_network',
-           'load_feature_network', 'gaussian_stats', 'sqrtm_psd', 'frechet_distance', 'fid', 'fid_infinity',
-           'poly_kernel', 'mmd2_unbiased', 'kid', 'prdc', 'class_probs', 'inception_score', 'mode_coverage', 'stacked',
-           'stacked_modes', 'point_modes', 'memorization', 'data_copying', 'extraction_rate', 'psnr', 'ssim',
-           'evaluate', 'inception_features']
+__all__ = ['LONG_FEATURE_ROWS', 'FEATURE_NETWORKS', 'evaluator_split', 'feature_network', 'features', 'weights_path',
+           'save_feature_network', 'load_feature_network', 'gaussian_stats', 'sqrtm_psd', 'frechet_distance', 'fid',
+           'fid_infinity', 'poly_kernel', 'mmd2_unbiased', 'kid', 'prdc', 'class_probs', 'inception_score',
+           'mode_coverage', 'stacked', 'stacked_modes', 'point_modes', 'memorization', 'data_copying',
+           'extraction_rate', 'psnr', 'ssim', 'evaluate', 'inception_features']
 
-# %% ../nbs/05_metrics.ipynb #d663f7dc
+# %% ../nbs/05_metrics.ipynb #874543d0
 @checked(ds=arg.image_set, seed=arg.whole())
 def evaluator_split(ds: ImageSet, seed: int = 0) -> tuple[ImageSet, ImageSet]:
     "The book's fixed split: (evaluator half, which trains feature networks; generator half, for everything else)."
@@ -33,15 +33,22 @@ def feature_network(train: ImageSet, epochs: int = 8, width: int = 32, seed: int
     return fit_classifier(train.x.to(default_device()), train.y.to(default_device()), train.num_classes,
                           epochs=epochs, width=width, seed=seed)
 
-@checked(net=arg.optional(arg.module), x=arg.batch, batch=arg.whole(1))
+LONG_FEATURE_ROWS = 100_000   # from here feature extraction on a CPU takes long enough to show its progress
+
+@checked(net=arg.optional(arg.module), x=arg.batch, batch=arg.whole(1), progress=arg.optional(arg.flag))
 @torch.no_grad()
-def features(net: nn.Module | None, x: Tensor, batch: int = 1024) -> Tensor:
-    "Feature vectors of images `x`: `net.embed` (a SmallCNN's averaged feature maps), or flat pixels if `net` is None."
+def features(net: nn.Module | None, x: Tensor, batch: int = 1024, progress: bool | None = None) -> Tensor:
+    """Feature vectors of images `x` (N×D, on the CPU): `net.embed` (a SmallCNN's averaged feature maps), or flat
+    pixels if `net` is None; `batch` images at a time on the net's device, with a bar if `progress` (by default from
+    `LONG_FEATURE_ROWS` images up)."""
+    from tqdm.auto import tqdm
     if net is None: return x.flatten(1).float().cpu()
     if not hasattr(net, 'embed'):
         raise TypeError(f"net should have an embed(x) method, as SmallCNN has. Got {type(net).__name__}.")
     dev = next(net.parameters()).device
-    return torch.cat([net.embed(b.to(dev)).float().cpu() for b in x.nan_to_num(-1).split(batch)])
+    if progress is None: progress = len(x) >= LONG_FEATURE_ROWS
+    batches = tqdm(x.nan_to_num(-1).split(batch), desc='features', unit='batch', disable=not progress)
+    return torch.cat([net.embed(b.to(dev)).float().cpu() for b in batches])
 
 # %% ../nbs/05_metrics.ipynb #7b8699ba
 FEATURE_NETWORKS = dict(mnist5k=dict(shape=(1, 28, 28), classes=10, width=32, epochs=8),
@@ -223,7 +230,7 @@ def prdc(real, fake, k: int = 5) -> dict:
     return dict(precision=float((balls > 0).double().mean()), recall=float(torch.cat(recalled).double().mean()),
                 density=float(balls.double().mean() / k), coverage=float(torch.cat(covered).double().mean()))
 
-# %% ../nbs/05_metrics.ipynb #f83c0193
+# %% ../nbs/05_metrics.ipynb #97483640
 @checked(net=arg.module, x=arg.batch, batch=arg.whole(1))
 @torch.no_grad()
 def class_probs(net: nn.Module, x: Tensor, batch: int = 1024) -> Tensor:
@@ -231,13 +238,9 @@ def class_probs(net: nn.Module, x: Tensor, batch: int = 1024) -> Tensor:
     dev = next(net.parameters()).device
     return torch.cat([net(b.to(dev)).softmax(1).cpu() for b in x.nan_to_num(-1).split(batch)])
 
+@checked(probs=arg.probabilities)
 def inception_score(probs: Tensor) -> float:
     "exp E[KL(p(y|x) || p(y))] from class probabilities (N×K)."
-    if not isinstance(probs, Tensor) or probs.ndim != 2 or not probs.is_floating_point(): raise ValueError(
-        "probs should be class probabilities, an N×K float tensor. Got "
-        f"{getattr(probs, 'shape', type(probs).__name__)}.")
-    if not torch.isfinite(probs).all() or (probs < 0).any() or (probs.sum(1) - 1).abs().max() > 1e-3:
-        raise ValueError("probs should be probabilities: non-negative rows that sum to 1 (softmax of the logits).")
     p = probs.double().clamp_min(1e-12)
     return float(((p * (p.log() - p.mean(0, keepdim=True).log())).sum(1).mean()).exp())
 
@@ -369,7 +372,7 @@ def ssim(x: Tensor, y: Tensor, data_range: float = 2., sigma: float = 1.5, k1: f
     s = ((2 * mx * my + c1) * (2 * sxy + c2)) / ((mx ** 2 + my ** 2 + c1) * (sxx + syy + c2))
     return s.flatten(1).mean(1).float()
 
-# %% ../nbs/05_metrics.ipynb #12b3e1d6
+# %% ../nbs/05_metrics.ipynb #fcb9e934
 def _images(fake, n: int, seed: int = 0) -> Tensor:
     "Generated images from a tensor, an ImageSet, or a model with `sample(n, generator=...)` (drawn with `seed`)."
     if isinstance(fake, ImageSet): return fake.x
@@ -394,8 +397,21 @@ def _check_net(net: nn.Module, x: Tensor):
 
 @checked(seed=arg.whole(), k=arg.whole(1))
 def evaluate(real: ImageSet, fake, net: nn.Module, train: ImageSet | None = None, k: int = 5, seed: int = 0) -> dict:
-    """Every measure of the metrics chapter for generated images `fake` (or a model's `len(real)` samples, drawn with
-    `seed`) against `real` images, by name. Warnings (e.g. FID from fewer samples than feature dimensions) are shown."""
+    """Every measure of this chapter for generated images `fake` (a tensor in [-1, 1], or a model, which draws
+    `len(real)` samples with `seed`) against `real` images, as a dict of floats:
+
+    - `fid`, `kid`: the distance between the two sets' feature distributions (lower is better);
+    - `precision`, `recall`, `density`, `coverage`: fidelity and diversity from `k` nearest neighbours;
+    - `inception_score` from `net`'s class predictions; where `real` has labels, `mode_modes` (classes drawn at
+      least once) and `mode_kl` (KL of the drawn classes' histogram against the real one);
+    - `copy_rate`, with `train`: the share of generated images whose nearest training image is under a third of the
+      distance of the second nearest: near copies (memorization).
+
+    Score against held-out images (`real` the model never saw), not its training set. `net` is the feature
+    network of the images' domain: `load_feature_network('mnist5k')` or `('digits')` for the shipped sets; for your
+    own images, `feature_network(labelled_images)` trains one (a small CNN: well under a minute on a CPU for a few
+    thousand 28×28 images), or `inception_features` gives the standard Inception features where its weights can be
+    downloaded. Warnings (e.g. FID from fewer samples than feature dimensions) are shown."""
     check_set(real, 'real')
     if train is not None: check_set(train, 'train')
     if not isinstance(net, nn.Module): raise TypeError(

@@ -15,11 +15,12 @@ from .data import arg, check_set, checked
 from .models import GAN, VAE, d_loss, g_loss, parameter_count
 
 # %% auto #0
-__all__ = ['CHECKPOINT_KEYS', 'epoch_order', 'check_batch_size', 'batch_drawer', 'History', 'Precision', 'Run', 'LoopOptions',
-           'save_checkpoint', 'load_checkpoint', 'TrainingDiverged', 'check_training_set', 'NanGuard', 'fit',
-           'graphed_step', 'prepare_run', 'architecture', 'check_run', 'train_gan', 'train_vae']
+__all__ = ['CHECKPOINT_KEYS', 'epoch_order', 'check_batch_size', 'check_sampler', 'batch_drawer', 'History', 'half_dtype',
+           'Precision', 'Run', 'LoopOptions', 'save_checkpoint', 'load_checkpoint', 'TrainingDiverged',
+           'check_training_set', 'NanGuard', 'fit', 'graphed_step', 'prepare_run', 'architecture', 'check_run',
+           'train_gan', 'train_vae']
 
-# %% ../nbs/07_train.ipynb #b96b498f
+# %% ../nbs/07_train.ipynb #affea4b8
 def epoch_order(n: int, epoch: int, seed: int, device='cpu') -> Tensor:
     "The order of `n` rows in epoch `epoch`: a permutation that depends only on (seed, epoch)."
     g = torch.Generator(device=device).manual_seed(seed * 1_000_003 + epoch)
@@ -31,12 +32,16 @@ def check_batch_size(batch_size, n: int) -> int:
         raise ValueError(f"batch_size should be between 1 and the set's size, {n}. Got {batch_size}.")
     return batch_size
 
+def check_sampler(sampler):
+    "A sampler is None (shuffled epochs) or a function batch_size -> row indices; anything else is a TypeError."
+    if sampler is not None and not callable(sampler): raise TypeError(
+        f"sampler should be a function batch_size -> row indices (e.g. balanced_sampler(ds)). Got {sampler!r}.")
+
 @checked(ds=arg.image_set, seed=arg.whole())
 def batch_drawer(ds: ImageSet, batch_size: int, seed: int = 0, sampler=None):
     "A function `step -> (x, y)` giving that step's batch, indexed on the set's device (full batches only)."
     check_batch_size(batch_size, len(ds))
-    if sampler is not None and not callable(sampler): raise TypeError(
-        f"sampler should be a function batch_size -> row indices (e.g. balanced_sampler(ds)). Got {sampler!r}.")
+    check_sampler(sampler)
     per_epoch, cache = len(ds) // batch_size, {}
     def draw(step: int):
         if sampler is not None: idx = sampler(batch_size)
@@ -95,12 +100,16 @@ class History:
             ax.set_title(f'step {s}')
         return fig
 
-# %% ../nbs/07_train.ipynb #d16f89a6
+# %% ../nbs/07_train.ipynb #1d83d8ff
+def half_dtype(capability: tuple[int, int]) -> torch.dtype:
+    "The half precision a GPU of this compute capability computes in hardware: bfloat16 from 8.0, else float16."
+    return torch.bfloat16 if tuple(capability) >= (8, 0) else torch.float16
+
 class Precision:
-    "Mixed precision on CUDA (bfloat16 where supported, else float16 with loss scaling); full precision elsewhere."
+    "Mixed precision on CUDA (bfloat16 from compute capability 8, else float16 with loss scaling); none elsewhere."
     def __init__(self, device: torch.device, enabled: bool = True):
         self.on = enabled and device.type == 'cuda'
-        self.dtype = torch.bfloat16 if self.on and torch.cuda.is_bf16_supported() else torch.float16
+        self.dtype = half_dtype(torch.cuda.get_device_capability(device)) if self.on else torch.float16
         self.scaler = torch.amp.GradScaler('cuda', enabled=self.on and self.dtype == torch.float16)
 
     def autocast(self): return torch.autocast('cuda', dtype=self.dtype, enabled=self.on, cache_enabled=False)
@@ -112,7 +121,7 @@ class Precision:
         self.scaler.step(opt)
         self.scaler.update()
 
-# %% ../nbs/07_train.ipynb #08470ee7
+# %% ../nbs/07_train.ipynb #f359c9d0
 @dataclass
 class Run:
     """What a model family hands to `fit`: the model, one training step `step(x, y)` returning the losses named by
@@ -153,9 +162,7 @@ class LoopOptions:
         path = options.get('checkpoint')
         if path is not None and not isinstance(path, (str, Path)):
             raise TypeError(f"checkpoint should be a file path (str or Path). Got {path!r}.")
-        if options.get('sampler') is not None and not callable(options['sampler']):
-            raise TypeError("sampler should be a function batch_size -> row indices (e.g. balanced_sampler(ds)). Got "
-                            f"{options['sampler']!r}.")
+        check_sampler(options.get('sampler'))
         return cls(**{k: tuple(v) if k == 'sample_at' else v for k, v in options.items()})
 
 # %% ../nbs/07_train.ipynb #cd78563c

@@ -317,7 +317,7 @@ def summary(outcomes: list) -> pd.DataFrame:
     for c in ('clear', 'unclear', 'crash', 'accepted', 'documented'):
         if c not in t: t[c] = 0
     t = t[['clear', 'unclear', 'crash', 'accepted', 'documented']]
-    t['mutated'] = df.groupby('module').mutated.sum()
+    t['mutated'] = df.groupby('module')['mutated'].sum()      # not .mutated: pandas < 2 has a GroupBy.mutated
     t.loc['all'] = t.sum()
     t['clear_share'] = (t.clear / (t[['clear', 'unclear', 'crash', 'accepted']].sum(axis=1))).round(3)
     return t

@@ -1,11 +1,13 @@
 """`pip install` of the built wheel, into a fresh virtual environment, gives a genq that works without nbdev,
 Jupyter Book or Jupyter."""
-import subprocess, sys, venv
+import os, subprocess, sys, venv
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / 'bench'))
+from _common import readme_snippets                                  # noqa: E402  bench/_common.py
 
 SMOKE = """
 import importlib.util, matplotlib
@@ -38,15 +40,37 @@ def test_import_genq_gives_its_submodules_on_first_use():
     with pytest.raises(AttributeError, match="no attribute 'nope'"): genq.nope
 
 
-@pytest.mark.slow
-def test_wheel_installs_and_runs_without_dev_tools(tmp_path):
-    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-qq', '--no-deps', '--no-build-isolation', '-w', tmp_path,
-                    ROOT],
-                   check=True, cwd=tmp_path)
-    wheel, = tmp_path.glob('genq-*.whl')
-    venv.create(tmp_path / 'env', with_pip=True)
-    py = tmp_path / 'env' / 'bin' / 'python'
+@pytest.fixture(scope='module')
+def wheel_python(tmp_path_factory) -> Path:
+    "The python of a fresh virtual environment with nothing but the built wheel (and what it requires) installed."
+    tmp = tmp_path_factory.mktemp('wheel')
+    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-qq', '--no-deps', '--no-build-isolation', '-w', tmp, ROOT],
+                   check=True, cwd=tmp)
+    wheel, = tmp.glob('genq-*.whl')
+    venv.create(tmp / 'env', with_pip=True)
+    py = tmp / 'env' / 'bin' / 'python'
     subprocess.run([py, '-m', 'pip', 'install', '-qq', wheel], check=True)
-    r = subprocess.run([py, '-c', SMOKE], capture_output=True, text=True, cwd=tmp_path)
+    return py
+
+
+@pytest.mark.slow
+def test_wheel_installs_and_runs_without_dev_tools(wheel_python, tmp_path):
+    r = subprocess.run([wheel_python, '-c', SMOKE], capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'genq 0.1.0 works' in r.stdout
+
+
+def test_the_readme_has_its_two_examples():
+    snippets = readme_snippets()
+    assert len(snippets) == 2 and all("'cuda' if torch.cuda.is_available() else 'cpu'" in s for s in snippets)
+    assert all('held_out' in s and 'evaluate(held_out' in s for s in snippets)        # scored on unseen images
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('n', range(2))
+def test_each_readme_example_runs_verbatim_on_the_cpu_with_only_the_wheel(wheel_python, tmp_path, n):
+    env = {**os.environ, 'CUDA_VISIBLE_DEVICES': '', 'MPLBACKEND': 'Agg'}
+    r = subprocess.run([wheel_python, '-c', readme_snippets()[n]], capture_output=True, text=True, cwd=tmp_path,
+                       env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'precision' in r.stdout

@@ -1,6 +1,6 @@
 """The single-source loop: genq/ is what the notebooks export, notebooks are committed clean, the book's table of
 contents, configuration and repository URL agree, and the book's structure builds without a warning."""
-import configparser, json, subprocess, sys
+import ast, configparser, json, re, subprocess, sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,8 @@ SETTINGS = configparser.ConfigParser(delimiters=['='])
 SETTINGS.read(ROOT / 'settings.ini')
 GIT_URL = SETTINGS['DEFAULT']['git_url']
 NOTEBOOKS = sorted((ROOT / 'nbs').glob('*.ipynb'))
+sys.path.insert(0, str(ROOT / 'tools'))
+import dev                                                    # noqa: E402  tools/dev.py: install_cell, settings
 
 
 def toc_files() -> list[str]:
@@ -56,10 +58,36 @@ def test_the_repository_url_comes_from_settings_ini():
     for nb in NOTEBOOKS:
         cells = json.loads(nb.read_text())['cells']
         if not any(c['cell_type'] == 'code' for c in cells): continue        # a page with no code (the references)
-        install = [c['source'] for c in cells if 'google.colab' in ''.join(c['source'])]
-        need = f"{nb.name} needs a Colab cell installing git+{GIT_URL}"
-        assert install and f"git+{GIT_URL}" in ''.join(install[0]), need
-    assert f"git+{GIT_URL}" in (ROOT / 'README.md').read_text()
+        install = [''.join(c['source']) for c in cells if 'google.colab' in ''.join(c['source'])]
+        need = f"{nb.name} should install on Colab the version it was built from: run `python3 tools/dev.py sync`"
+        assert install == [dev.install_cell()], need
+    assert f"git+{GIT_URL}@v{SETTINGS['DEFAULT']['version']}" in (ROOT / 'README.md').read_text()
+
+
+# import name -> the distribution that provides it, where they differ
+DISTRIBUTIONS = dict(PIL='pillow', sklearn='scikit-learn', yaml='pyyaml', scipy='scikit-learn')
+
+
+def imported_packages(nb: Path) -> set:
+    "The top-level packages a notebook's code cells import (magics and shell lines skipped)."
+    found = set()
+    for c in json.loads(nb.read_text())['cells']:
+        if c['cell_type'] != 'code': continue
+        src = '\n'.join(line for line in ''.join(c['source']).splitlines() if not line.lstrip().startswith(('%', '!')))
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, ast.Import): found |= {a.name.split('.')[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0: found.add(node.module.split('.')[0])
+    return found
+
+
+def test_the_install_cell_installs_everything_the_chapters_import():
+    cfg = SETTINGS['DEFAULT']
+    declared = {re.split('[<>=!]', r)[0].lower() for r in f"{cfg['requirements']} {cfg['book_requirements']}".split()}
+    supplied = {'genq', 'IPython'} | set(sys.stdlib_module_names)   # IPython: every Jupyter kernel has it
+    missing = {nb.name: sorted(m for m in imported_packages(nb) - supplied
+                               if DISTRIBUTIONS.get(m, m).lower() not in declared) for nb in NOTEBOOKS}
+    assert not any(missing.values()), f"chapters import what requirements and book_requirements lack: {missing}"
+    assert imported_packages(ROOT / 'nbs' / '03_audit.ipynb') >= {'fastcore', 'ipywidgets'}      # the check sees them
 
 
 def test_readme_maps_every_chapter():

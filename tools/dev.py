@@ -8,6 +8,10 @@
     python3 tools/dev.py export   notebooks -> genq/ (nbdev_export)
     python3 tools/dev.py clean    strip notebook outputs (nbdev_clean)
     python3 tools/dev.py bench    run bench/*.py, one JSON line each
+    python3 tools/dev.py env NAME the package's tests in a fresh environment NAME of ENVIRONMENTS: `floor` (the oldest
+                                  Python and requirement versions genq declares) or `py313` (Python 3.13, Colab's)
+    python3 tools/dev.py release  build the wheel and the sdist into dist/ and check them (twine check)
+    python3 tools/dev.py sync     write every chapter's Colab install cell from settings.ini (version, repository)
 
 Each first creates .venv and installs genq with its dev requirements, again whenever settings.ini, setup.py or
 pyproject.toml change.
@@ -166,7 +170,104 @@ def bench():
     for script in sorted((ROOT / 'bench').glob('[!_]*.py')): run(BIN / 'python', script)     # _common.py is shared
 
 
-COMMANDS = dict(book=book, test=test, export=export, clean=clean, bench=bench)
+def settings() -> dict:
+    "settings.ini's values (nbdev 2 keeps the version, the requirements and the oldest Python there)."
+    import configparser
+    cfg = configparser.ConfigParser(delimiters=['='])
+    cfg.read(ROOT / 'settings.ini', encoding='utf-8')
+    return dict(cfg['DEFAULT'])
+
+
+def install_cell() -> str:
+    """Every chapter's first code cell: on Colab, install the genq the book was built from (settings.ini's version,
+    as its tag) with the `book` extra, what the chapters import beside it. `python3 tools/dev.py sync` writes it."""
+    s = settings()
+    package = f"genq[book] @ git+{s['git_url']}@v{s['version']}"
+    return ("#| hide\n"
+            f"# On Colab, install genq {s['version']}, the version this book was built from, with what the chapters\n"
+            "# import beside it. Elsewhere, install it first in a terminal: pip install \"GENQ\" (GENQ as below).\n"
+            "import subprocess, sys\n"
+            f"GENQ = '{package}'\n"
+            "if 'google.colab' in sys.modules:\n"
+            "    subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', GENQ], check=True)")
+
+
+def sync():
+    "Write `install_cell()` into every notebook that has code (in place of its Colab install cell), then clean them."
+    import json
+    for nb in sorted((ROOT / 'nbs').glob('*.ipynb')):
+        book = json.loads(nb.read_text())
+        code = [c for c in book['cells'] if c['cell_type'] == 'code']
+        if not code: continue
+        cell = next((c for c in code if 'google.colab' in ''.join(c['source'])), None)
+        if cell is None: sys.exit(f"{nb.name} has no Colab install cell: add one with 'google.colab' in it.")
+        cell['source'] = install_cell().splitlines(keepends=True)
+        nb.write_text(json.dumps(book, indent=1, ensure_ascii=False) + '\n')
+    clean()
+
+
+def floor_pins() -> list:
+    "Each requirement pinned to the oldest version it declares (`torch>=2.3` -> `torch==2.3`, which is 2.3.0)."
+    pins = []
+    for req in settings()['requirements'].split():
+        name, sep, low = req.partition('>=')
+        if not sep: sys.exit(f"settings.ini: requirement {req!r} should declare its oldest version as name>=version.")
+        pins.append(f'{name}=={low}')
+    return pins
+
+
+# The environments `env` tests: the interpreter's version and what is installed beside genq.
+ENVIRONMENTS = dict(floor=lambda: (settings()['min_python'], floor_pins()),
+                    py313=lambda: ('3.13', []))
+# tests/ minus the project's own checks (notebooks, book, wheel), which need the dev tools
+PACKAGE_TESTS_SKIP = ('test_project.py', 'test_book_build.py', 'test_packaging.py')
+
+
+def interpreter(version: str) -> str:
+    "A working python of this version: pythonX.Y on PATH, else one under pyenv's versions."
+    pyenv = Path(os.environ.get('PYENV_ROOT', Path.home() / '.pyenv')) / 'versions'
+    for cand in [shutil.which(f'python{version}'), *sorted(pyenv.glob(f'{version}.*/bin/python{version}'))]:
+        if cand and subprocess.run([cand, '-c', ''], capture_output=True).returncode == 0: return str(cand)
+    sys.exit(f"No working python{version} here: install one (pyenv install {version}) or put it on PATH.")
+
+
+def env():
+    """Create .venv-NAME with the environment's Python and pins, install genq from this checkout (not editable) and
+    run the package's tests (tests/ but the project's own checks, `-m "not slow"`) against the installed copy."""
+    if len(sys.argv) < 3 or sys.argv[2] not in ENVIRONMENTS:
+        sys.exit(f"Which environment? One of: {', '.join(ENVIRONMENTS)}.")
+    name = sys.argv[2]
+    version, pins = ENVIRONMENTS[name]()
+    where = ROOT / f'.venv-{name}'
+    shutil.rmtree(where, ignore_errors=True)
+    run(interpreter(version), '-m', 'venv', where)
+    py = where / 'bin' / 'python'
+    run(py, '-m', 'pip', 'install', '-qq', '--upgrade', 'pip', PIP_DISABLE_PIP_VERSION_CHECK='1')
+    run(py, '-m', 'pip', 'install', '-qq', '.', *pins, 'pytest', PIP_DISABLE_PIP_VERSION_CHECK='1')
+    run(py, '-m', 'pip', 'list', '--format=freeze', PIP_DISABLE_PIP_VERSION_CHECK='1')
+    tests = [t for t in sorted((ROOT / 'tests').glob('test_*.py')) if t.name not in PACKAGE_TESTS_SKIP]
+    # the `pytest` script, not `python -m pytest`: the checkout is not on sys.path, so the installed genq is tested
+    sys.exit(run(where / 'bin' / 'pytest', '-q', '-m', 'not slow', '-p', 'no:cacheprovider', *tests, check=False,
+                 OMP_NUM_THREADS='1', MPLBACKEND='Agg'))
+
+
+def release():
+    "Build the wheel and the sdist into dist/ from a clean tree and check them with twine; print how to publish."
+    if subprocess.run(['git', 'status', '--porcelain'], cwd=ROOT, capture_output=True, text=True).stdout.strip():
+        sys.exit("Commit first: a release is built from a clean tree, so that its version names one commit.")
+    run(BIN / 'python', '-m', 'pip', 'install', '-qq', 'build==1.6.1', 'twine==6.2.0',
+        PIP_DISABLE_PIP_VERSION_CHECK='1')
+    shutil.rmtree(ROOT / 'dist', ignore_errors=True)
+    run(BIN / 'python', '-m', 'build', '--outdir', ROOT / 'dist', ROOT)
+    built = sorted((ROOT / 'dist').iterdir())
+    run(BIN / 'python', '-m', 'twine', 'check', '--strict', *built)
+    version = settings()['version']
+    print(f"Built and checked: {', '.join(p.name for p in built)}.\nTo publish genq {version}: git tag v{version} && "
+          f"git push origin v{version} (the chapters' install cells install that tag), then "
+          f"python -m twine upload dist/*")
+
+
+COMMANDS = dict(book=book, test=test, export=export, clean=clean, bench=bench, env=env, release=release, sync=sync)
 
 if __name__ == '__main__':
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS: sys.exit(__doc__)
