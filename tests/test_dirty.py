@@ -301,3 +301,41 @@ def test_one_registry_serves_audit_scores_cleaning_and_experiments(ds, monkeypat
     with pytest.raises(ValueError, match='k should be at least 1'): A.audit(ds, checks={'outlier': dict(k=0)})
     with pytest.raises(TypeError, match='only checks that train a classifier'):
         A.audit(ds, checks=['missing'], epochs=2)
+
+
+def clustered_rows(n: int, d: int = 32, seed: int = 0) -> torch.Tensor:
+    "Unit rows around 200 random centres: neighbours worth finding."
+    g = torch.Generator().manual_seed(seed)
+    centres = torch.randn(200, d, generator=g)
+    x = centres[torch.randint(200, (n,), generator=g)] + 0.5 * torch.randn(n, d, generator=g)
+    return x / x.norm(dim=1, keepdim=True)
+
+
+def test_approximate_nearest_finds_the_exact_neighbours_and_never_the_row_itself():
+    pytest.importorskip('faiss', reason='faiss-cpu is not installed')
+    x, k = clustered_rows(20_000), 10
+    se, ie = A.nearest(x, k=k, approximate=False)
+    sa, ia = A.nearest(x, k=k, approximate=True)
+    assert ia.shape == ie.shape == (len(x), k)
+    recall = np.mean([len(set(a) & set(b)) / k for a, b in zip(ie.tolist(), ia.tolist())])
+    assert recall >= 0.95, recall
+    assert not (ia == torch.arange(len(x))[:, None]).any()                     # self excluded, as exact
+    found = sa.gather(1, sa.argsort(dim=1, descending=True)) == sa                  # best first
+    assert found.all()
+    same = torch.isclose((x[:, None] * x[ia]).sum(-1), sa, atol=1e-5)              # similarities are the cosines
+    assert same.all()
+    q = x[:500]                                                                     # queries against another set
+    assert A.nearest(q, x, k=3, approximate=True)[1][:, 0].eq(torch.arange(500)).float().mean() > 0.99
+
+
+def test_nearest_goes_approximate_from_ann_rows_only_where_faiss_is(monkeypatch):
+    called = []
+    monkeypatch.setattr(A, 'approximate_nearest', lambda a, b=None, k=5: called.append(len(a)) or ('ann', None))
+    x = clustered_rows(300)
+    monkeypatch.setattr(A, 'ANN_ROWS', 200)
+    monkeypatch.setattr(A, 'faiss_available', lambda: True)
+    assert A.nearest(x, k=3)[0] == 'ann' and called == [300]
+    assert A.nearest(x[:100], k=3)[0].shape == (100, 3)                             # below ANN_ROWS: exact
+    monkeypatch.setattr(A, 'faiss_available', lambda: False)
+    assert A.nearest(x, k=3)[0].shape == (300, 3)                                   # no FAISS: exact, no error
+    with pytest.raises(ImportError, match='pip install faiss-cpu'): A.nearest(x, k=3, approximate=True)
