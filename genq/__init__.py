@@ -3,7 +3,7 @@ __version__ = "0.1.0"
 import importlib as _importlib
 
 _SUBMODULES = ('data', 'corrupt', 'audit', 'classifier', 'clean', 'metrics', 'models', 'train', 'diffusion', 'augment',
-               'resample', 'experiment')
+               'resample', 'experiment', 'text', 'lm')
 
 
 def __getattr__(name):

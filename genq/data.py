@@ -155,7 +155,7 @@ def seeded(seed: int | None, device=None):
         if seed is not None: torch.manual_seed(seed)
         yield
 
-# %% ../nbs/01_data.ipynb #4dcd3340
+# %% ../nbs/01_data.ipynb #f8f6d02d
 def checked(**specs):
     "Decorator: check the arguments named in `specs` (each a `spec(value, name)` that raises) before the call."
     def wrap(fn):
@@ -200,6 +200,14 @@ class arg:
     def image_set(v, name: str):
         "An `ImageSet`."
         check_set(v, name)
+
+    @staticmethod
+    def rows(v, name: str):
+        """Rows a training loop can draw batches from: an `ImageSet`, or a set with a tensor `x` of rows, labels `y` (or
+        None) and a `device`, such as a `genq.text.TokenSet`."""
+        if not isinstance(v, ImageSet) and not (isinstance(getattr(v, 'x', None), Tensor) and hasattr(v, 'y')
+                                                and hasattr(v, 'device')): raise TypeError(
+            f"{name} should be an ImageSet or a TokenSet (genq.text.tokens). Got {type(v).__name__}.")
 
     @staticmethod
     def images(v, name: str):

@@ -20,7 +20,7 @@ __all__ = ['CHECKPOINT_KEYS', 'epoch_order', 'check_batch_size', 'check_sampler'
            'check_training_set', 'NanGuard', 'fit', 'graphed_step', 'prepare_run', 'architecture', 'check_run',
            'train_gan', 'train_vae']
 
-# %% ../nbs/07_train.ipynb #affea4b8
+# %% ../nbs/07_train.ipynb #5ab1a2e0
 def epoch_order(n: int, epoch: int, seed: int, device='cpu') -> Tensor:
     "The order of `n` rows in epoch `epoch`: a permutation that depends only on (seed, epoch)."
     g = torch.Generator(device=device).manual_seed(seed * 1_000_003 + epoch)
@@ -37,7 +37,7 @@ def check_sampler(sampler):
     if sampler is not None and not callable(sampler): raise TypeError(
         f"sampler should be a function batch_size -> row indices (e.g. balanced_sampler(ds)). Got {sampler!r}.")
 
-@checked(ds=arg.image_set, seed=arg.whole())
+@checked(ds=arg.rows, seed=arg.whole())
 def batch_drawer(ds: ImageSet, batch_size: int, seed: int = 0, sampler=None):
     "A function `step -> (x, y)` giving that step's batch, indexed on the set's device (full batches only)."
     check_batch_size(batch_size, len(ds))

@@ -36,15 +36,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from genq import audit as A, augment as G, classifier as L, clean as C, corrupt as K, data as D, diffusion as F
 from genq import experiment as E, metrics as M, models as Mo, resample as R, train as T
+from genq import text as X, lm as Lm
 
 COUNTS = {'n', 'k', 'steps', 'batch_size', 'batch', 'epochs', 'folds', 'copies', 'width', 'subsets', 'subset_size',
           'repeats', 'nrow', 'components', 'latent', 'z_dim', 'T', 'sample_steps', 'log_every', 'checkpoint_every',
-          'samples', 'modes', 'min_count', 'n_boot', 'size', 'chunk', 'm', 'channels'}
+          'samples', 'modes', 'min_count', 'n_boot', 'size', 'chunk', 'm', 'channels', 'vocab', 'context', 'depth',
+          'heads', 'most', 'mentions', 'prefix', 'length'}
 RATES = {'rate', 'fraction', 'threshold', 'level', 'near_threshold', 'min_candidate', 'min_share', 'p_uncond',
          'ema_decay', 'ratio', 'block', 'relabel_min'}
-POSITIVE = {'lr', 'std', 'radius', 'spread', 'min_std', 'data_range', 'beta', 'strength', 'spacing', 'max_period'}
+POSITIVE = {'lr', 'std', 'radius', 'spread', 'min_std', 'data_range', 'beta', 'strength', 'spacing', 'max_period',
+            'temperature', 'exponent'}
 CHOICES = {'kind', 'loss', 'method', 'likelihood', 'schedule', 'source', 'near', 'defect', 'cond', 'model', 'remedy',
-           'dataset', 'policy', 'metric', 'name_or_path'}
+           'dataset', 'policy', 'metric', 'name_or_path', 'how'}
 LABELS = {'y', 'labels', 'truth', 'flags'}
 
 
@@ -71,6 +74,10 @@ def bad_values(name: str, value, annotation='') -> list:
         elif 'float' in ann: value = 0.5
         else: return []
     if isinstance(value, D.ImageSet): return [('a tensor', value.x), ('a string', 'digits')]
+    if isinstance(value, X.TextSet): return [('a list of strings', value.docs), ('a string', 'text')]
+    if isinstance(value, X.TokenSet): return [('a tensor', value.x)]
+    if isinstance(value, pd.DataFrame) and name == 'truth':
+        return [('a string', 'truth'), ('an empty table', value.iloc[:0])]
     if isinstance(value, bool): return [('a string', 'no')]
     if isinstance(value, int):
         bad = [('a string', '3'), ('a fraction', 2.5)]
@@ -105,6 +112,7 @@ DOCUMENTED = {
        for f in ('features', 'class_probs') for v in ('NaN', '0-255 pixels')},
     ('metrics.inception_score', 'probs', 'wrong length'): "any number of rows is a set of probabilities",
     ('corrupt.long_tail', 'ratio', 'above one'): "ratio is most / fewest images per class: any value from 1 up",
+    ('text.junk_docs', 'rate', 'above one'): "junk documents per document: junk may outnumber the corpus",
     ('experiment.settings', 'rate', 'above one'): "a defect's dose: long_tail's is a ratio, from 1 up",
     ('metrics.point_modes', 'fake', '0-255 pixels'): "points far from every mode are valid: they cover none",
     **{(f'augment.{f}', 'x', v): PER_STEP for f in ('translation', 'cutout', 'DiffAugment()')
@@ -192,7 +200,24 @@ def calls(tmp: Path) -> list:
     short = dict(steps=2, batch_size=16, progress=False)
     flip = G.classic_transforms(8)['horizontal flip']
     df = pd.DataFrame(dict(rate=[0.0, 0.0, 0.3, 0.3], remedy=['none'] * 4, fid=[1.0, 1.1, 2.0, 2.1], seed=[0, 1, 0, 1]))
+    truth = X.people(12, seed=0); ts = X.corpus(truth); vocab = X.Vocab.of(); rows = X.tokens(ts, vocab)
+    lm = Lm.LM(len(vocab), context=rows.x.shape[1], width=16, depth=1, heads=2)
     return [
+        ('text', 'people', X.people, dict(n=10, seed=0)),
+        ('text', 'corpus', X.corpus, dict(truth=truth, mentions=2, seed=0)),
+        ('text', 'zipf_mentions', X.zipf_mentions, dict(n=10, most=5, exponent=1.0)),
+        ('text', 'tokens', X.tokens, dict(ts=ts, vocab=vocab)),
+        ('text', 'duplicate_docs', X.duplicate_docs, dict(ts=ts, rate=0.2, copies=2, seed=0)),
+        ('text', 'near_duplicate_docs', X.near_duplicate_docs, dict(ts=ts, rate=0.2, how='paraphrase', seed=0)),
+        ('text', 'contradictions', X.contradictions, dict(ts=ts, truth=truth, rate=0.2, seed=0)),
+        ('text', 'junk_docs', X.junk_docs, dict(ts=ts, rate=0.2, seed=0)),
+        ('text', 'truncate_docs', X.truncate_docs, dict(ts=ts, rate=0.2, seed=0)),
+        ('lm', 'LM', Lm.LM, dict(vocab=len(vocab), context=16, width=16, depth=1, heads=2)),
+        ('lm', 'train_lm', Lm.train_lm, dict(model=lm, ds=rows, steps=2, batch_size=4, lr=1e-3, progress=False)),
+        ('lm', 'answers', Lm.answers, dict(model=lm, vocab=vocab, truth=truth)),
+        ('lm', 'extractable', Lm.extractable, dict(model=lm, vocab=vocab, ts=ts, prefix=4, length=4)),
+        ('lm', 'perplexity', Lm.perplexity, dict(model=lm, ds=rows, batch=8)),
+        ('lm', 'generate', Lm.generate, dict(model=lm, prompts=rows.x[:3, :4], steps=2, temperature=0.5)),
         ('data', 'ImageSet', D.ImageSet, dict(x=x, y=y)),
         ('data', 'from_folder', D.from_folder, dict(path=folder, size=8)),
         ('data', 'load', D.load, dict(name='digits')),

@@ -1,0 +1,67 @@
+"Text corpus, defects and the language model: what the chapters do not show (seeds, provenance, the NaN guard)."
+import pytest
+import torch
+
+from genq import text as X, lm as Lm
+from genq.train import TrainingDiverged, batch_drawer
+
+TRUTH = X.people(40, seed=5)
+TS = X.corpus(TRUTH, mentions=2, rewrite=True, seed=5)
+VOCAB = X.Vocab.of()
+
+
+@pytest.mark.parametrize('defect', [lambda ts, s: X.duplicate_docs(ts, 0.3, copies=2, seed=s),
+                                    lambda ts, s: X.near_duplicate_docs(ts, 0.3, seed=s),
+                                    lambda ts, s: X.contradictions(ts, TRUTH, 0.3, seed=s),
+                                    lambda ts, s: X.junk_docs(ts, 0.3, seed=s),
+                                    lambda ts, s: X.truncate_docs(ts, 0.3, seed=s)])
+def test_defects_are_seeded_keep_ids_unique_and_leave_the_input_alone(defect):
+    before = (list(TS.docs), TS.ids.clone(), TS.person.clone())
+    a, b, c = defect(TS, 0), defect(TS, 0), defect(TS, 1)
+    assert a.ds.docs == b.ds.docs and torch.equal(a.mask, b.mask)
+    assert a.ds.docs != c.ds.docs
+    assert len(set(a.ds.ids.tolist())) == len(a.ds) == len(a.mask)
+    assert TS.docs == before[0] and torch.equal(TS.ids, before[1]) and torch.equal(TS.person, before[2])
+
+
+def test_a_paraphrase_rewords_one_sentence_and_keeps_every_fact():
+    out, mask = X.near_duplicate_docs(TS, 0.5, seed=2)
+    for copy, source in out.meta['duplicate_of'].items():
+        new, old = out.docs[int((out.ids == copy).nonzero())], TS.docs[source]
+        assert sorted(X.facts(new)) == sorted(X.facts(old))
+        changed = [a != b for a, b in zip(X._sentences(new), X._sentences(old))]
+        assert sum(changed) == 1
+
+
+def test_every_recorded_false_fact_is_false_and_stated_once():
+    out, mask = X.contradictions(TS, TRUTH, 0.5, seed=3)
+    for doc_id, person, attribute, value in out.meta['false_facts']:
+        doc = out.docs[int((out.ids == doc_id).nonzero())]
+        stated = {a: v for n, a, v in X.facts(doc)}
+        assert stated[attribute] == value != TRUTH[attribute][person]
+        assert all(stated[a] == TRUTH[a][person] for a in X.ATTRIBUTES if a != attribute)
+
+
+def test_the_training_loop_draws_token_rows_and_refuses_other_things():
+    rows = X.tokens(TS, VOCAB)
+    x, y = batch_drawer(rows, 8, seed=0)(0)
+    assert x.shape == (8, rows.x.shape[1]) and y is None
+    with pytest.raises(TypeError, match='ImageSet or a TokenSet'): batch_drawer(TS, 8)
+
+
+def test_a_diverging_language_model_is_stopped_with_its_last_good_weights():
+    rows = X.tokens(TS, VOCAB)
+    model = Lm.LM(len(VOCAB), context=rows.x.shape[1], width=16, depth=1, heads=2)
+    with torch.no_grad(): model.tok.weight[5, 0] = float('nan')          # a poisoned embedding: the loss is NaN
+    with pytest.raises(TrainingDiverged, match='step 1'):
+        Lm.train_lm(model, rows, steps=20, batch_size=len(rows), progress=False, log_every=5)
+
+
+def test_training_is_reproducible_on_the_cpu():
+    rows = X.tokens(TS, VOCAB)
+    def run():
+        torch.manual_seed(0)
+        model = Lm.LM(len(VOCAB), context=rows.x.shape[1], width=16, depth=1, heads=2)
+        return Lm.train_lm(model, rows, steps=10, batch_size=16, seed=4, progress=False, device='cpu')[1].losses
+    assert torch.equal(run(), run())
+
