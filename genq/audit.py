@@ -21,8 +21,8 @@ __all__ = ['ANN_ROWS', 'NPROBE', 'LABEL_METHODS', 'CHECKS', 'LONG_AUDIT_ROWS', '
            'unit_rows', 'centred', 'faiss_available', 'approximate_nearest', 'nearest', 'aligned_similarity',
            'identical_groups', 'find_exact_duplicates', 'near_pairs', 'find_near_duplicates', 'find_outliers',
            'confident_joint', 'prune_by_noise_rate', 'label_quality', 'find_label_issues', 'find_label_conflicts',
-           'Check', 'checks_for', 'class_balance', 'class_imbalance', 'quality_scores', 'AuditReport', 'chosen_checks',
-           'audit', 'defect_flags', 'show_flags']
+           'Check', 'register', 'checks_for', 'class_balance', 'class_imbalance', 'quality_scores', 'AuditReport',
+           'chosen_checks', 'audit', 'defect_flags', 'show_flags']
 
 # %% ../nbs/03_audit.ipynb #ab0e2813
 def _booleans(v, name: str) -> Tensor:
@@ -293,7 +293,7 @@ def find_label_conflicts(ds: ImageSet) -> pd.DataFrame:
     return pd.DataFrame(dict(is_label_conflict_issue=flag.numpy(),
                              label_conflict_score=torch.where(labelled, agreeing / in_group.clamp_min(1), 1.).numpy()))
 
-# %% ../nbs/03_audit.ipynb #19bfa6e3
+# %% ../nbs/03_audit.ipynb #36db0b70
 @dataclass(frozen=True)
 class Check:
     "One audit check: a finder returning `is_<name>_issue` and `<name>_score` per row, and what the book does with it."
@@ -304,6 +304,7 @@ class Check:
     defects: tuple[str, ...] = ()            # the injectable defects (genq.corrupt) it looks for
     shared: dict = field(default_factory=dict)   # audit's arguments it takes, as {audit argument: finder setting}
     skip: Callable[..., str | None] | None = None   # (ds, settings) -> why it cannot run on ds, or None
+    reads: str = 'images'                    # the sets its finder reads: 'images' (audit) or 'text' (audit_text)
 
     def settings(self) -> set[str] | None:
         "The names of the finder's own settings (None when it takes any, passing them on)."
@@ -336,6 +337,14 @@ CHECKS = {c.name: c for c in [
     Check('label', find_label_issues, 'accuracy', ('relabel', 'review', 'drop', 'keep'), ('label_noise',),
           dict(probs='probs', folds='folds', seed='seed', device='device'), _label_check_note),
 ]}
+
+def register(check: Check) -> Check:
+    "Add `check` to `CHECKS` (a later chapter's checks, such as the text ones), refusing a name already taken."
+    if not isinstance(check, Check): raise TypeError(f"check should be a Check. Got {type(check).__name__}.")
+    if check.name in CHECKS and CHECKS[check.name] != check:
+        raise ValueError(f"a check named {check.name!r} is registered already: choose another name.")
+    CHECKS[check.name] = check
+    return check
 
 def checks_for(defect: str) -> tuple[str, ...]:
     "The names of the checks that look for the injectable `defect`."
@@ -439,7 +448,7 @@ class AuditReport:
         lines.append(self.summary.to_string(index=False))
         return '\n'.join(lines + [f"note: {n}" for n in self.notes])
 
-# %% ../nbs/03_audit.ipynb #028af564
+# %% ../nbs/03_audit.ipynb #5100ae9c
 def _row_table(ds: ImageSet) -> pd.DataFrame:
     "Each row's id, and its file when the set came from a folder (`meta['paths']`, indexed by id)."
     ids = ds.ids.cpu().tolist()
@@ -448,13 +457,17 @@ def _row_table(ds: ImageSet) -> pd.DataFrame:
     if paths: table['path'] = [paths[i] if 0 <= i < len(paths) else '' for i in ids]
     return table
 
-def chosen_checks(checks) -> dict[str, dict]:
-    "The checks to run, each with its own settings, from a list of names or a dict {name: settings}; in registry order."
+def chosen_checks(checks, reads: str = 'images') -> dict[str, dict]:
+    """The checks to run on sets of kind `reads`, each with its own settings, from a list of names or a dict
+    {name: settings} (None: every such check); in registry order."""
+    if checks is None: checks = [name for name, c in CHECKS.items() if c.reads == reads]
     if isinstance(checks, str):
         raise TypeError(f"checks should be a list of check names, e.g. [{checks!r}]. Got the string {checks!r}.")
     chosen = dict(checks) if isinstance(checks, dict) else {name: {} for name in checks}
     unknown = set(chosen) - set(CHECKS)
     if unknown: raise ValueError(f"Unknown checks {sorted(unknown)}. Choose from: {', '.join(CHECKS)}.")
+    other = [name for name in chosen if CHECKS[name].reads != reads]
+    if other: raise ValueError(f"the checks {other} read {CHECKS[other[0]].reads}, not {reads}.")
     for name, settings in chosen.items():
         if not isinstance(settings, dict):
             raise TypeError(f"the settings of check {name!r} should be a dict. Got {settings!r}.")
@@ -467,20 +480,21 @@ def chosen_checks(checks) -> dict[str, dict]:
 LONG_AUDIT_ROWS = 10_000      # from here the label check's CNNs take minutes on a CPU: `audit` shows its progress
 
 @checked(ds=arg.image_set, seed=arg.whole(), progress=arg.optional(arg.flag))
-def audit(ds: ImageSet, checks=tuple(CHECKS), reference: ImageSet | None = None, near_threshold: float = 0.98,
+def audit(ds: ImageSet, checks=None, reference: ImageSet | None = None, near_threshold: float = 0.98,
           folds: int = 4, seed: int = 0, probs: Tensor | None = None, device=None, progress: bool | None = None,
           **fit_kwargs) -> AuditReport:
     """Run the `checks` on `ds` and return an `AuditReport`: a table with a flag `is_<check>_issue` and a score per
     row and check, the four quality scores, the class counts and how long each check took. `ds` is never changed.
 
-    `checks` are names from `CHECKS` (all by default), or {name: settings}: missing pixels, invalid images, exact and
-    near duplicates (`near_threshold`: cosine similarity of pixels), outliers (against `reference`, a trusted sample,
-    if given), label conflicts (one image, two labels) and label issues. The label check is the costly one: it
-    trains `folds` small CNNs, each on the other folds, for out-of-fold probabilities (6 epochs each by default:
-    about 40 s for 5,000 28×28 images on two CPU cores, `python bench/audit.py --sweep`), unless `probs` are
-    given; `fit_kwargs` go to that classifier (`epochs`, `width`, ...), or `checks={'label': dict(method='knn')}`
-    takes seconds for slightly lower F1. `progress` shows a bar over the CNNs' epochs with its time estimate (by
-    default from `LONG_AUDIT_ROWS` rows up). Turn the report into a cleaning plan with `genq.clean.make_plan`."""
+    `checks` are names from `CHECKS` (by default all that read images), or {name: settings}: missing pixels, invalid
+    images, exact and near duplicates (`near_threshold`: cosine similarity of pixels), outliers (against
+    `reference`, a trusted sample, if given), label conflicts (one image, two labels) and label issues. The label
+    check is the costly one: it trains `folds` small CNNs, each on the other folds, for out-of-fold probabilities (6
+    epochs each by default: about 40 s for 5,000 28×28 images on two CPU cores, `python bench/audit.py --sweep`),
+    unless `probs` are given; `fit_kwargs` go to that classifier (`epochs`, `width`, ...), or `checks={'label':
+    dict(method='knn')}` takes seconds for slightly lower F1. `progress` shows a bar over the CNNs' epochs with its
+    time estimate (by default from `LONG_AUDIT_ROWS` rows up). Turn the report into a cleaning plan with
+    `genq.clean.make_plan`."""
     if fit_kwargs and not any(CHECKS[n].settings() is None for n in chosen_checks(checks)): raise TypeError(
         f"audit got unknown arguments {sorted(fit_kwargs)}: only checks that train a classifier ('label') take them.")
     chosen = chosen_checks(checks)

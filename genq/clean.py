@@ -14,21 +14,26 @@ from .data import ImageSet, MISSING, check_set, arg, checked
 from .audit import CHECKS, AuditReport, audit
 
 # %% auto #0
-__all__ = ['ALLOWED', 'DEFAULT_POLICY', 'PLAN_FORMAT', 'PLAN_COLUMNS', 'PLAN_OPTIONAL', 'RELABEL_MIN', 'check_policy',
+__all__ = ['PLAN_FORMAT', 'PLAN_COLUMNS', 'PLAN_OPTIONAL', 'RELABEL_MIN', 'allowed_actions', 'default_policy', 'check_policy',
            'plan_rows', 'CleaningPlan', 'make_plan', 'impute_pixels', 'apply_plan', 'clean']
 
-# %% ../nbs/04_clean.ipynb #d13d536f
-ALLOWED = {name: check.actions for name, check in CHECKS.items()}           # what cleaning may do with each issue
-DEFAULT_POLICY = {name: check.actions[0] for name, check in CHECKS.items()}  # and what it does unless told
+# %% ../nbs/04_clean.ipynb #d8a72900
+def allowed_actions() -> dict:
+    "What cleaning may do with each issue of the registry (read when called, so later chapters' checks count)."
+    return {name: check.actions for name, check in CHECKS.items()}
+
+def default_policy() -> dict:
+    "What cleaning does with each issue unless told: its check's first action."
+    return {name: check.actions[0] for name, check in CHECKS.items()}
 
 def check_policy(policy: dict | None) -> dict:
     "The default policy updated with `policy`, after checking every issue and action."
-    policy = {**DEFAULT_POLICY, **(policy or {})}
+    policy, allowed = {**default_policy(), **(policy or {})}, allowed_actions()
     for issue, action in policy.items():
-        if issue not in ALLOWED:
-            raise ValueError(f"Unknown issue {issue!r} in the policy. Choose from: {', '.join(ALLOWED)}.")
-        if action not in ALLOWED[issue]:
-            raise ValueError(f"{issue} can be handled by {', '.join(ALLOWED[issue])}. Got {action!r}.")
+        if issue not in allowed:
+            raise ValueError(f"Unknown issue {issue!r} in the policy. Choose from: {', '.join(allowed)}.")
+        if action not in allowed[issue]:
+            raise ValueError(f"{issue} can be handled by {', '.join(allowed[issue])}. Got {action!r}.")
     return policy
 
 # %% ../nbs/04_clean.ipynb #2898956b
@@ -102,7 +107,7 @@ class CleaningPlan:
             raise ValueError(f"{path}: source should be the name of a set. Got {d['source']!r}.")
         return cls(plan_rows(d['rows'], str(path)), check_policy(d['policy']), d['source'])
 
-# %% ../nbs/04_clean.ipynb #136ce382
+# %% ../nbs/04_clean.ipynb #d16cde44
 def _file(table: pd.DataFrame, row_id: int) -> str:
     "' (its file)' for the row `row_id` of an audit table that has paths, else ''."
     if 'path' not in table: return ''
@@ -150,7 +155,7 @@ def make_plan(report: AuditReport, policy: dict | None = None, relabel_min: floa
     """A `CleaningPlan` from an audit report: one row per flagged image with what to do and why, saved and loaded as
     JSON (`plan.save(path)`, `CleaningPlan.load(path)`) and applied with `apply_plan`.
 
-    `policy` maps each check of the report to an action; unnamed checks keep the first (`DEFAULT_POLICY`):
+    `policy` maps each check of the report to an action; unnamed checks keep the first (`default_policy()`):
     `missing`: impute, drop or keep; `invalid`, `exact_duplicate`, `near_duplicate`, `outlier`: drop or keep;
     `label_conflict`: drop, review or keep; `label`: relabel (to the classifier's suggestion), review, drop or keep.
     With `relabel_min` > 0 a label issue is relabelled only when its suggestion holds at least that share of the

@@ -306,7 +306,7 @@ def near_duplicate_docs(ts: TextSet, rate: float, how: str = 'paraphrase', seed:
                                 **dict(zip(out.ids[len(ts):].tolist(), ts.ids[src].tolist()))}
     return Corrupted(out, _tail_mask(len(ts), len(out)))
 
-# %% ../nbs/18_text.ipynb #ce2f775a
+# %% ../nbs/18_text.ipynb #294eb20c
 def _other_value(attribute: str, value: str, rng: np.random.Generator) -> str:
     "A value of `attribute` other than `value`."
     if attribute == 'birth_date':
@@ -346,12 +346,13 @@ def junk_docs(ts: TextSet, rate: float, seed: int = 0) -> Corrupted:
 
 @checked(seed=arg.whole())
 def truncate_docs(ts: TextSet, rate: float, seed: int = 0) -> Corrupted:
-    "Cut a `rate` share of the documents at a random word (keeping at least one word), in a new set."
+    "Cut a `rate` share of the documents mid-sentence, after a random word that does not end a sentence, in a new set."
     rng = np.random.default_rng(seed)
     rows = _pick(len(check_text(ts)), rate, rng)
     docs = list(ts.docs)
     for i in rows:
         w = words(docs[i])
-        docs[i] = join_words(w[:int(rng.integers(1, len(w)))])
+        cuts = [k for k in range(1, len(w)) if w[k - 1] != '.']
+        docs[i] = join_words(w[:cuts[int(rng.integers(len(cuts)))]])
     out = replace(ts, docs=docs, meta=_record(ts, 'truncate_docs', rate=rate, seed=seed))
     return Corrupted(out, torch.as_tensor(np.isin(np.arange(len(ts)), rows)))

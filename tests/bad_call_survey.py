@@ -36,7 +36,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from genq import audit as A, augment as G, classifier as L, clean as C, corrupt as K, data as D, diffusion as F
 from genq import experiment as E, metrics as M, models as Mo, resample as R, train as T
-from genq import text as X, lm as Lm
+from genq import text as X, lm as Lm, text_audit as XA
 
 COUNTS = {'n', 'k', 'steps', 'batch_size', 'batch', 'epochs', 'folds', 'copies', 'width', 'subsets', 'subset_size',
           'repeats', 'nrow', 'components', 'latent', 'z_dim', 'T', 'sample_steps', 'log_every', 'checkpoint_every',
@@ -212,6 +212,11 @@ def calls(tmp: Path) -> list:
         ('text', 'contradictions', X.contradictions, dict(ts=ts, truth=truth, rate=0.2, seed=0)),
         ('text', 'junk_docs', X.junk_docs, dict(ts=ts, rate=0.2, seed=0)),
         ('text', 'truncate_docs', X.truncate_docs, dict(ts=ts, rate=0.2, seed=0)),
+        ('text_audit', 'audit_text', XA.audit_text, dict(ts=ts, near_threshold=0.6)),
+        ('text_audit', 'clean_text', XA.clean_text, dict(ts=ts)),
+        ('text_audit', 'apply_text_plan', XA.apply_text_plan, dict(ts=ts, plan=XA.make_plan(XA.audit_text(ts)))),
+        ('text_audit', 'find_near_duplicate_text', XA.find_near_duplicate_text, dict(ts=ts, threshold=0.6, n=3)),
+        ('text_audit', 'find_junk', XA.find_junk, dict(ts=ts, spread=6.0)),
         ('lm', 'LM', Lm.LM, dict(vocab=len(vocab), context=16, width=16, depth=1, heads=2)),
         ('lm', 'train_lm', Lm.train_lm, dict(model=lm, ds=rows, steps=2, batch_size=4, lr=1e-3, progress=False)),
         ('lm', 'answers', Lm.answers, dict(model=lm, vocab=vocab, truth=truth)),

@@ -118,6 +118,7 @@ LAYERS = dict(                         # what each module may import from genq: 
     data=set(), classifier={'data'}, corrupt={'data'}, audit={'data', 'classifier'}, clean={'data', 'audit'},
     metrics={'data', 'classifier'}, augment={'data'}, resample={'data'}, models={'data'}, train={'data', 'models'},
     diffusion={'data', 'models', 'train'}, text={'data', 'corrupt'}, lm={'data', 'train', 'text'},
+    text_audit={'data', 'audit', 'clean', 'text'},
     experiment={'data', 'classifier', 'corrupt', 'audit', 'clean', 'augment', 'resample', 'models', 'train',
                 'diffusion', 'metrics'})
 

@@ -65,3 +65,19 @@ def test_training_is_reproducible_on_the_cpu():
         return Lm.train_lm(model, rows, steps=10, batch_size=16, seed=4, progress=False, device='cpu')[1].losses
     assert torch.equal(run(), run())
 
+
+def test_minhash_agrees_with_the_exact_jaccard_similarity():
+    "datasketch's MinHash estimates, on a sample of pairs, against the exact Jaccard similarity of the shingle sets."
+    from datasketch import MinHash
+    from genq.text_audit import shingles, jaccard, minhash_pairs
+    out = X.near_duplicate_docs(X.corpus(TRUTH, seed=1), 0.5, seed=1).ds
+    sets = [shingles(d) for d in out.docs]
+    hashes = MinHash.bulk([[s.encode() for s in x] for x in sets], num_perm=128, seed=1)
+    g = torch.Generator().manual_seed(0)
+    pairs = [tuple(p) for p in torch.randint(len(sets), (300, 2), generator=g).tolist() if p[0] != p[1]]
+    pairs += [(o, int((out.ids == c).nonzero())) for c, o in out.meta['duplicate_of'].items()]
+    err = torch.tensor([hashes[i].jaccard(hashes[j]) - jaccard(sets[i], sets[j]) for i, j in pairs]).abs()
+    assert err.mean() < 0.03 and err.max() < 0.2, (err.mean(), err.max())
+    found = set(minhash_pairs(sets, 0.6))                      # LSH proposes every pair well above its threshold
+    similar = {(i, j) for i in range(len(sets)) for j in range(i + 1, len(sets)) if jaccard(sets[i], sets[j]) >= 0.75}
+    assert similar and similar <= found
