@@ -3,7 +3,7 @@ __version__ = "0.1.0"
 import importlib as _importlib
 
 _SUBMODULES = ('data', 'corrupt', 'audit', 'classifier', 'clean', 'metrics', 'models', 'train', 'diffusion', 'augment',
-               'resample', 'experiment', 'text', 'lm', 'text_audit')
+               'resample', 'experiment', 'text', 'lm', 'text_audit', 'text_study')
 
 
 def __getattr__(name):

@@ -31,15 +31,16 @@ from .metrics import (class_probs, data_copying, evaluate, evaluator_split, load
                           mode_coverage)
 
 # %% auto #0
-__all__ = ['MODELS', 'REMEDIES', 'SPLIT', 'REMEDY_STEPS', 'FAMILIES', 'LOWER_IS_BETTER', 'QUICK_SEEDS', 'FULL_SEEDS', 'STUDIES',
-           'PROTOCOL_1_DOSES', 'PROTOCOL', 'Settings', 'settings', 'grid', 'study_sets', 'noise_transition',
-           'label_probs', 'remedied', 'label_accuracy', 'regeneration', 'synthetic_set', 'downstream_accuracy',
-           'samples', 'mix_kl', 'same_rows', 'designated', 'study_diffusion', 'new_model', 'dirty_set', 'score',
-           'run_with_model', 'run', 'code_only', 'code_fingerprint', 'run_key', 'cache_dir', 'run_grid', 'model_for',
-           'controls', 'plot_dose', 'bootstrap_mean', 'recovery', 'Study', 'study_dataset', 'study', 'halves_runs',
-           'generalization_runs', 'image_similarity', 'same_noise', 'stacked_mnist', 'study_results', 'shipped_doses',
-           'cover_table', 'plot_cover', 'cover_markdown', 'git_commit', 'provenance', 'save_results', 'load_results',
-           'same_rows_note', 'result_status', 'full_scale_note', 'results_dir']
+__all__ = ['MODELS', 'REMEDIES', 'SPLIT', 'REMEDY_STEPS', 'FAMILIES', 'LOWER_IS_BETTER', 'QUICK_SEEDS', 'FULL_SEEDS',
+           'QUICK_STEPS', 'FULL_STEPS', 'STUDIES', 'PROTOCOL_1_DOSES', 'PROTOCOL', 'Settings', 'settings', 'grid',
+           'study_sets', 'noise_transition', 'label_probs', 'remedied', 'label_accuracy', 'regeneration',
+           'synthetic_set', 'downstream_accuracy', 'samples', 'mix_kl', 'same_rows', 'designated', 'study_diffusion',
+           'new_model', 'dirty_set', 'score', 'run_with_model', 'run', 'code_only', 'code_fingerprint', 'run_key',
+           'cache_dir', 'run_grid', 'model_for', 'controls', 'plot_dose', 'bootstrap_mean', 'recovery', 'Study',
+           'study_dataset', 'study', 'halves_runs', 'generalization_runs', 'image_similarity', 'same_noise',
+           'stacked_mnist', 'study_results', 'shipped_doses', 'cover_table', 'plot_cover', 'cover_markdown',
+           'git_commit', 'provenance', 'save_results', 'load_results', 'same_rows_note', 'result_status',
+           'full_scale_note', 'results_dir']
 
 # %% ../nbs/10_experiment.ipynb #52b4b9d3
 MODELS = ('gan', 'vae', 'diffusion')
@@ -438,6 +439,7 @@ def recovery(df: pd.DataFrame, metric: str, rate: float, by: str = 'remedy', cle
 def _runs(base: dict, seeds: list, **axes) -> list[Settings]: return grid(base, seed=seeds, **axes)
 
 QUICK_SEEDS, FULL_SEEDS = [0, 1], [0, 1, 2, 3, 4]
+QUICK_STEPS, FULL_STEPS = 500, 5000
 
 @dataclasses.dataclass(frozen=True)
 class Study:
@@ -459,7 +461,7 @@ def study_dataset() -> str:
 def study(name: str) -> list[Settings]:
     "The runs of the case study `name` (see `STUDIES`) at the current scale (genq.data.by_scale)."
     if name not in STUDIES: raise ValueError(f"Unknown study {name!r}. Choose one of: {', '.join(STUDIES)}.")
-    runs = STUDIES[name].runs(by_scale(QUICK_SEEDS, FULL_SEEDS), by_scale(1000, 5000))
+    runs = STUDIES[name].runs(by_scale(QUICK_SEEDS, FULL_SEEDS), by_scale(QUICK_STEPS, FULL_STEPS))
     return [s.replace(dataset=study_dataset()) for s in runs]
 
 # %% ../nbs/10_experiment.ipynb #fc7767ae
@@ -483,6 +485,7 @@ def _duplicates(seeds, steps):
     return gan + others                              # the other families: the same images, as often, no remedy
 
 def _outliers(seeds, steps):
+    steps = by_scale(2 * steps, steps)        # quick: the noise images show in the samples (precision) by 1,000 steps
     rates = by_scale([0.2], [0.05, 0.1, 0.2])
     runs = (_runs(dict(defect='outliers', steps=steps), seeds, rate=[0.], remedy=['none'])
             + _runs(dict(defect='outliers', steps=steps), seeds, rate=rates, remedy=['none', 'clean']))

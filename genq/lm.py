@@ -15,8 +15,8 @@ from .text import TextSet, TokenSet, Vocab, PAD, BOS, EOS, ATTRIBUTES, VALUES, M
 from .text import check_text, check_truth
 
 # %% auto #0
-__all__ = ['DATE', 'Block', 'LM', 'check_model', 'architecture', 'check_tokens', 'train_lm', 'generate', 'complete',
-           'well_formed', 'answers', 'extractable', 'perplexity']
+__all__ = ['DATE', 'LONGEST_DATE', 'Block', 'LM', 'check_model', 'architecture', 'check_tokens', 'train_lm', 'generate',
+           'complete', 'well_formed', 'answer_steps', 'answers', 'extractable', 'perplexity']
 
 # %% ../nbs/19_lm.ipynb #44e20f1b
 class Block(nn.Module):
@@ -155,13 +155,23 @@ def well_formed(attribute: str, answer: str) -> bool:
     "Whether `answer` is a possible value of `attribute`: right or wrong, it reads as an answer."
     return bool(DATE.match(answer)) if attribute == 'birth_date' else answer in VALUES[attribute]
 
+LONGEST_DATE = 'September 30, 1999'
+
+def answer_steps(attributes=ATTRIBUTES) -> int:
+    "Greedy steps enough to write any value of `attributes` and the full stop after it: 1 + the most words of a value."
+    unknown = [a for a in attributes if a not in ATTRIBUTES]
+    if unknown or not len(attributes):
+        raise ValueError(f"attributes should be some of {ATTRIBUTES}. Got {attributes!r}.")
+    values = [v for a in attributes for v in ([LONGEST_DATE] if a == 'birth_date' else VALUES[a])]
+    return 1 + max(len(words(v)) for v in values)
+
 def answers(model: LM, vocab: Vocab, truth: pd.DataFrame, attributes=ATTRIBUTES) -> pd.DataFrame:
     """Ask the model every fact of `truth`: its greedy completion of each person's prompt for each attribute, up to the
     sentence's end. One row per (person, attribute): the answer, whether it is `correct`, and whether it is a
     `hallucination`, a well-formed value of that attribute that is wrong."""
-    check_model(model); check_truth(truth)
+    check_model(model); check_truth(truth); steps = answer_steps(attributes)
     rows = [(i, a) for a in attributes for i in range(len(truth))]
-    said = complete(model, vocab, [prompt(truth['name'].iat[i], a) for i, a in rows], steps=6)
+    said = complete(model, vocab, [prompt(truth['name'].iat[i], a) for i, a in rows], steps=steps)
     df = pd.DataFrame(rows, columns=['person', 'attribute'])
     df['truth'] = [truth[a].iat[i] for i, a in rows]
     df['answer'] = [s.split('.')[0].strip() for s in said]

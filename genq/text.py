@@ -117,9 +117,18 @@ class TextSet:
     def __repr__(self) -> str: return f"TextSet({self.name!r}, {len(self):,} documents)"
 
     def subset(self, rows, name: str | None = None) -> TextSet:
-        "The documents at `rows` (indices or a boolean mask), with their ids and people."
+        "The documents at `rows` (whole-number indices, or a boolean mask of one entry per document), ids and people."
         rows = torch.as_tensor(rows)
-        rows = rows.nonzero().flatten() if rows.dtype == torch.bool else rows.long()
+        if rows.dtype == torch.bool:
+            if rows.shape != (len(self),): raise ValueError(
+                f"a mask of rows should have one entry per document ({len(self)}). Got shape {tuple(rows.shape)}.")
+            rows = rows.nonzero().flatten()
+        elif rows.is_floating_point() or rows.is_complex() or rows.ndim > 1:
+            raise TypeError(f"rows should be whole-number indices or a boolean mask. Got {rows.dtype} of shape "
+                            f"{tuple(rows.shape)}.")
+        rows = rows.long().flatten()
+        if len(rows) and not (-len(self) <= int(rows.min()) and int(rows.max()) < len(self)): raise ValueError(
+            f"rows should be between {-len(self)} and {len(self) - 1}. Got {int(rows.min())}..{int(rows.max())}.")
         return replace(self, docs=[self.docs[i] for i in rows.tolist()], ids=self.ids[rows], person=self.person[rows],
                        name=name or self.name, meta=dict(self.meta))
 
@@ -192,6 +201,7 @@ class Vocab:
 
     def encode(self, text: str) -> list:
         "The ids of `text`'s words."
+        if not isinstance(text, str): raise TypeError(f"text should be a string. Got {type(text).__name__}.")
         s = self.stoi
         return [s.get(w, UNK) for w in words(text)]
 
@@ -271,15 +281,19 @@ def _tail_mask(before: int, after: int) -> Tensor:
 def _record(ts: TextSet, kind: str, **params) -> dict:
     return {**ts.meta, 'defects': ts.meta.get('defects', []) + [dict(kind=kind, **params)]}
 
+def _with_copies(ts: TextSet, src, docs: list, meta: dict) -> Corrupted:
+    "`ts` with `docs`, copies of its rows `src`, appended; `meta['duplicate_of']` maps each copy's id to its source's."
+    out = ts.append(docs, ts.person[src], meta)
+    out.meta['duplicate_of'] = {**ts.meta.get('duplicate_of', {}),
+                                **dict(zip(out.ids[len(ts):].tolist(), ts.ids[src].tolist()))}
+    return Corrupted(out, _tail_mask(len(ts), len(out)))
+
 @checked(copies=arg.whole(1), seed=arg.whole())
 def duplicate_docs(ts: TextSet, rate: float, copies: int = 1, seed: int = 0) -> Corrupted:
     "Append `copies` exact copies of a `rate` share of the documents."
     src = np.repeat(_pick(len(check_text(ts)), rate, np.random.default_rng(seed)), copies)
-    meta = _record(ts, 'duplicate_docs', rate=rate, copies=copies, seed=seed)
-    out = ts.append([ts.docs[i] for i in src], ts.person[src], meta)
-    out.meta['duplicate_of'] = {**ts.meta.get('duplicate_of', {}),
-                                **dict(zip(out.ids[len(ts):].tolist(), ts.ids[src].tolist()))}
-    return Corrupted(out, _tail_mask(len(ts), len(out)))
+    return _with_copies(ts, src, [ts.docs[i] for i in src],
+                        _record(ts, 'duplicate_docs', rate=rate, copies=copies, seed=seed))
 
 BOILERPLATE = ('This profile is part of our directory of notable people.', 'Read more profiles like this one below.',
                'All information on this page is provided for reference.')
@@ -300,11 +314,8 @@ def near_duplicate_docs(ts: TextSet, rate: float, how: str = 'paraphrase', seed:
     "Append a near copy (`near_copy`) of a `rate` share of the documents."
     rng = np.random.default_rng(seed)
     src = _pick(len(check_text(ts)), rate, rng)
-    out = ts.append([near_copy(ts.docs[i], how, rng) for i in src], ts.person[src],
-                    _record(ts, 'near_duplicate_docs', rate=rate, how=how, seed=seed))
-    out.meta['duplicate_of'] = {**ts.meta.get('duplicate_of', {}),
-                                **dict(zip(out.ids[len(ts):].tolist(), ts.ids[src].tolist()))}
-    return Corrupted(out, _tail_mask(len(ts), len(out)))
+    return _with_copies(ts, src, [near_copy(ts.docs[i], how, rng) for i in src],
+                        _record(ts, 'near_duplicate_docs', rate=rate, how=how, seed=seed))
 
 # %% ../nbs/18_text.ipynb #294eb20c
 def _other_value(attribute: str, value: str, rng: np.random.Generator) -> str:

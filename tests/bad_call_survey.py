@@ -95,6 +95,10 @@ def bad_values(name: str, value, annotation='') -> list:
     if isinstance(value, torch.nn.Module): return [('a string', 'model'), ('None', None)]
     if isinstance(value, Path): return [('a missing path', value.parent / 'missing' / value.name)]
     if name == 'device': return [('an unknown device', 'gpu9')]
+    if name == 'rows': return [('fractions', [0.5, 1.0]), ('out of range', [10 ** 6]),
+                               ('a mask of the wrong length', torch.ones(2, dtype=torch.bool))]
+    if name == 'text': return [('a list of words', ['was', 'born']), ('a number', 3)]
+    if name == 'attributes': return [('an unknown name', ['height']), ('none', [])]
     return []
 
 
@@ -207,6 +211,8 @@ def calls(tmp: Path) -> list:
         ('text', 'corpus', X.corpus, dict(truth=truth, mentions=2, seed=0)),
         ('text', 'zipf_mentions', X.zipf_mentions, dict(n=10, most=5, exponent=1.0)),
         ('text', 'tokens', X.tokens, dict(ts=ts, vocab=vocab)),
+        ('text', 'TextSet.subset', ts.subset, dict(rows=torch.tensor([0, 2]))),
+        ('text', 'Vocab.encode', vocab.encode, dict(text=ts.docs[0])),
         ('text', 'duplicate_docs', X.duplicate_docs, dict(ts=ts, rate=0.2, copies=2, seed=0)),
         ('text', 'near_duplicate_docs', X.near_duplicate_docs, dict(ts=ts, rate=0.2, how='paraphrase', seed=0)),
         ('text', 'contradictions', X.contradictions, dict(ts=ts, truth=truth, rate=0.2, seed=0)),
@@ -220,6 +226,7 @@ def calls(tmp: Path) -> list:
         ('lm', 'LM', Lm.LM, dict(vocab=len(vocab), context=16, width=16, depth=1, heads=2)),
         ('lm', 'train_lm', Lm.train_lm, dict(model=lm, ds=rows, steps=2, batch_size=4, lr=1e-3, progress=False)),
         ('lm', 'answers', Lm.answers, dict(model=lm, vocab=vocab, truth=truth)),
+        ('lm', 'answer_steps', Lm.answer_steps, dict(attributes=['city', 'employer'])),
         ('lm', 'extractable', Lm.extractable, dict(model=lm, vocab=vocab, ts=ts, prefix=4, length=4)),
         ('lm', 'perplexity', Lm.perplexity, dict(model=lm, ds=rows, batch=8)),
         ('lm', 'generate', Lm.generate, dict(model=lm, prompts=rows.x[:3, :4], steps=2, temperature=0.5)),
