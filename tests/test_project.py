@@ -51,6 +51,15 @@ def test_every_toc_entry_exists_and_every_notebook_is_in_the_toc():
     assert not orphans, f"notebooks missing from _toc.yml: {orphans}"
 
 
+def test_the_test_command_runs_every_notebook_once_the_longest_first_and_the_summary_last():
+    "tools/dev.py names chapters by their stem (FIRST, LAST): a renamed chapter would silently lose its place."
+    notebooks = sorted((ROOT / 'nbs').glob('*.ipynb'))
+    stems = {p.stem for p in notebooks}
+    assert set(dev.FIRST) | set(dev.LAST) <= stems, sorted(set(dev.FIRST) | set(dev.LAST) - stems)
+    order = [p.stem for p in dev.notebook_order(notebooks)]
+    assert sorted(order) == sorted(stems) and order[:len(dev.FIRST)] == list(dev.FIRST) and order[-1] == '17_summary'
+
+
 def test_the_repository_url_comes_from_settings_ini():
     config = yaml.safe_load((ROOT / '_config.yml').read_text())
     assert config['repository']['url'] == GIT_URL
