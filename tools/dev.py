@@ -123,9 +123,11 @@ def assemble_book() -> Path:
     return src
 
 
-# Two workers take the notebooks in the order given. Started last, the longest chapters would run alone on one core
-# while the other idles (the case-study chapters take minutes each), so they go first (longest processing time first,
-# from the times conftest.py prints); the summary goes last, reading the studies' runs from the cache they filled.
+# Two workers take the notebooks in the order given (xdist would reorder them by their number of cells, which says
+# little about their time: --no-loadscope-reorder keeps ours). Started last, the longest chapters would run alone on
+# one core while the other idles (the case-study chapters take minutes each), so they go first (longest processing
+# time first, from the times conftest.py prints); the summary goes last, reading the studies' runs from the cache
+# they filled.
 FIRST = ('07_train', '03_audit', '12_duplicates', '11_label_noise', '15_limited_data', '16_synthetic_data',
          '09_resample', '08_augment', '13_outliers', '14_imbalance', '21_text_studies', '07a_diffusion', '05_metrics',
          '12a_generalization', '19_lm')
@@ -144,7 +146,7 @@ def execute_notebooks(notebooks, extra=()) -> int:
     nbs/conftest.py keeps each notebook that passes, with its outputs, for the book, and prints each one's time."""
     return run(BIN / 'python', '-m', 'pytest', '-p', 'no:cacheprovider', '--nbval-lax', '--nbval-current-env',
                f'--nbval-cell-timeout={CELL_TIMEOUT}', '--durations=10', '-n', test_jobs(), '--dist', 'loadfile',
-               *notebooks, *extra, check=False, OMP_NUM_THREADS='1')
+               '--no-loadscope-reorder', *notebooks, *extra, check=False, OMP_NUM_THREADS='1')
 
 
 def render_book(execute_stale: bool = True) -> int:
