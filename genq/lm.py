@@ -16,7 +16,7 @@ from .text import check_text, check_truth
 
 # %% auto #0
 __all__ = ['DATE', 'LONGEST_DATE', 'Block', 'LM', 'check_model', 'architecture', 'check_tokens', 'train_lm', 'generate',
-           'complete', 'well_formed', 'answer_steps', 'answers', 'extractable', 'perplexity']
+           'complete', 'well_formed', 'answer_steps', 'answers', 'continuations', 'extractable', 'perplexity']
 
 # %% ../nbs/19_lm.ipynb #44e20f1b
 class Block(nn.Module):
@@ -180,14 +180,18 @@ def answers(model: LM, vocab: Vocab, truth: pd.DataFrame, attributes=ATTRIBUTES)
     return df
 
 # %% ../nbs/19_lm.ipynb #bfdf7082
+def continuations(model: LM, vocab: Vocab, ts: TextSet, prefix: int = 8, length: int = 16) -> tuple[list, list]:
+    """For each document: the model's greedy continuation of its first `prefix` words, and the `length` words that
+    follow them in the document (as the vocabulary spells them)."""
+    check_model(model); check_text(ts); check_int(prefix, 'prefix', 1); check_int(length, 'length', 1)
+    ws = [words(d) for d in ts.docs]
+    said = complete(model, vocab, [' '.join(w[:prefix]) for w in ws], length)
+    return said, [vocab.decode(vocab.encode(' '.join(w[prefix:prefix + length]))) for w in ws]
+
 def extractable(model: LM, vocab: Vocab, ts: TextSet, prefix: int = 8, length: int = 16) -> Tensor:
     """Which documents the model regenerates: given a document's first `prefix` words, its greedy continuation
     matches the next `length` words (or the rest of the document, if shorter) verbatim (Carlini et al. 2023)."""
-    check_model(model); check_text(ts); check_int(prefix, 'prefix', 1); check_int(length, 'length', 1)
-    ws = [words(d) for d in ts.docs]
-    heads = [' '.join(w[:prefix]) for w in ws]
-    said = complete(model, vocab, heads, length)
-    want = [vocab.decode(vocab.encode(' '.join(w[prefix:prefix + length]))) for w in ws]
+    said, want = continuations(model, vocab, ts, prefix, length)
     return torch.tensor([s == t for s, t in zip(said, want)])
 
 @torch.no_grad()

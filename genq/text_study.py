@@ -11,7 +11,7 @@ from torch import Tensor
 from .data import arg, checked, by_scale
 from .corrupt import Corrupted
 from .text import TextSet, Vocab, people, corpus, tokens, zipf_mentions, words, check_text, _with_copies, _record
-from .lm import LM, train_lm, answers, extractable, complete, check_model
+from .lm import LM, train_lm, answers, continuations
 from .text_audit import clean_text
 
 # %% auto #0
@@ -55,31 +55,36 @@ def copy_counts(n: int, copies=COPIES, per: int = 10, seed: int = 0) -> np.ndarr
     counts[rows] = np.repeat(big, per)
     return counts
 
-def verbatim(model: LM, vocab: Vocab, ts: TextSet, prefix: int = 8, length: int = 16) -> Tensor:
-    """For each document: the share of its next `length` words (after the first `prefix`) that the model's greedy
-    continuation reproduces before its first mistake; `extractable` asks for all of them."""
-    check_model(model)
-    ws = [words(d) for d in check_text(ts).docs]
-    said = [words(s) for s in complete(model, vocab, [' '.join(w[:prefix]) for w in ws], length)]
-    want = [words(vocab.decode(vocab.encode(' '.join(w[prefix:prefix + length])))) for w in ws]
+def _agreement(said: list, want: list) -> Tensor:
+    "The share of each wanted text's words that the said text reproduces before its first mistake."
+    said, want = [words(s) for s in said], [words(t) for t in want]
     agree = [next((i for i, (a, b) in enumerate(zip(s, t)) if a != b), min(len(s), len(t))) for s, t in zip(said, want)]
     return torch.tensor([a / max(len(t), 1) for a, t in zip(agree, want)])
 
+def verbatim(model: LM, vocab: Vocab, ts: TextSet, prefix: int = 8, length: int = 16) -> Tensor:
+    """For each document: the share of its next `length` words (after the first `prefix`) that the model's greedy
+    continuation reproduces before its first mistake; `extractable` asks for all of them."""
+    return _agreement(*continuations(model, vocab, ts, prefix, length))
+
 # %% ../nbs/21_text_studies.ipynb #9f37443c
+def _regenerated(model: LM, vocab: Vocab, ts: TextSet) -> tuple[Tensor, Tensor]:
+    "`extractable` and `verbatim` of each document of `ts`, from one greedy continuation of each."
+    said, want = continuations(model, vocab, ts)
+    return torch.tensor([s == t for s, t in zip(said, want)]).float(), _agreement(said, want)
+
 def regeneration(model: LM, vocab: Vocab, ts: TextSet, counts, held: TextSet) -> pd.DataFrame:
     "Extraction and verbatim share of `ts`'s documents grouped by their copy `counts`, and of `held` (copies 0)."
-    rows = [dict(copies=0, docs=len(held), extracted=extractable(model, vocab, held).float().mean().item(),
-                 verbatim=verbatim(model, vocab, held).mean().item())]
-    ex, vb = extractable(model, vocab, ts).float(), verbatim(model, vocab, ts)
+    (hx, hv), (ex, vb) = _regenerated(model, vocab, held), _regenerated(model, vocab, ts)
+    rows = [dict(copies=0, docs=len(held), extracted=hx.mean().item(), verbatim=hv.mean().item())]
     for k in sorted(set(counts.tolist())):
         g = torch.as_tensor(counts == k)
         rows.append(dict(copies=k, docs=int(g.sum()), extracted=ex[g].mean().item(), verbatim=vb[g].mean().item()))
     return pd.DataFrame(rows)
 
+@checked(seed=arg.whole(), remedy=arg.one_of('none', 'dedup'), n=arg.whole(1), per=arg.whole(1))
 def duplicates_run(seed: int, remedy: str = 'none', n: int = 400, per: int = 10, **changes) -> pd.DataFrame:
     """One run of the duplicates study: `n` people, one rewritten biography each, `per` of them at each of `COPIES`;
     trained as is (`remedy='none'`) or after exact deduplication (`'dedup'`). Rows by copy count (0: held out)."""
-    if remedy not in ('none', 'dedup'): raise ValueError(f"remedy should be 'none' or 'dedup'. Got {remedy!r}.")
     vocab = Vocab.of()
     ts = corpus(people(n, seed=seed), rewrite=True, seed=seed)
     counts = copy_counts(n, COPIES, per, seed)
@@ -90,13 +95,13 @@ def duplicates_run(seed: int, remedy: str = 'none', n: int = 400, per: int = 10,
     out = regeneration(model, vocab, ts, counts, held)
     return out.assign(seed=seed, remedy=remedy, train_docs=len(train))
 
-# %% ../nbs/21_text_studies.ipynb #e18523e3
+# %% ../nbs/21_text_studies.ipynb #7a974d8d
 FORMS = ('one biography', 'four copies', 'four rewrites')
 
+@checked(seed=arg.whole(), form=arg.one_of(*FORMS), n=arg.whole(1))
 def augmentation_run(seed: int, form: str, n: int = 40, **changes) -> dict:
     """One run of the knowledge-augmentation study: `n` people, each with one fixed biography, four copies of it, or
     four rewritten biographies (`form`). Answer accuracy and hallucination, and the accuracy on unseen people."""
-    if form not in FORMS: raise ValueError(f"form should be one of {FORMS}. Got {form!r}.")
     vocab, truth = Vocab.of(), people(n, seed=seed)
     one = corpus(truth, seed=seed)
     ts = {'one biography': one, 'four copies': repeat_docs(one, np.full(n, 4)).ds,
@@ -111,7 +116,8 @@ def augment_scale() -> dict:
     "The knowledge-augmentation study's changes to `lm_scale()` in the quick build (none at full scale)."
     return by_scale(quick=dict(steps=400), full={})
 
-# %% ../nbs/21_text_studies.ipynb #3af91830
+# %% ../nbs/21_text_studies.ipynb #6fd3e274
+@checked(seed=arg.whole(), n=arg.whole(4), most=arg.whole(1))
 def long_tail_run(seed: int, n: int = 200, most: int = 16, **changes) -> pd.DataFrame:
     """One run of the long-tail study: `n` people mentioned `zipf_mentions(n, most)` times in rewritten biographies.
     Every answer, with how often its person was mentioned (0: people the model never saw)."""

@@ -36,7 +36,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from genq import audit as A, augment as G, classifier as L, clean as C, corrupt as K, data as D, diffusion as F
 from genq import experiment as E, metrics as M, models as Mo, resample as R, train as T
-from genq import text as X, lm as Lm, text_audit as XA
+from genq import text as X, lm as Lm, text_audit as XA, text_study as XS
 
 COUNTS = {'n', 'k', 'steps', 'batch_size', 'batch', 'epochs', 'folds', 'copies', 'width', 'subsets', 'subset_size',
           'repeats', 'nrow', 'components', 'latent', 'z_dim', 'T', 'sample_steps', 'log_every', 'checkpoint_every',
@@ -206,6 +206,7 @@ def calls(tmp: Path) -> list:
     df = pd.DataFrame(dict(rate=[0.0, 0.0, 0.3, 0.3], remedy=['none'] * 4, fid=[1.0, 1.1, 2.0, 2.1], seed=[0, 1, 0, 1]))
     truth = X.people(12, seed=0); ts = X.corpus(truth); vocab = X.Vocab.of(); rows = X.tokens(ts, vocab)
     lm = Lm.LM(len(vocab), context=rows.x.shape[1], width=16, depth=1, heads=2)
+    tiny_lm = dict(steps=2, batch_size=4)                # the studies' runs, a model trained for two steps
     return [
         ('text', 'people', X.people, dict(n=10, seed=0)),
         ('text', 'corpus', X.corpus, dict(truth=truth, mentions=2, seed=0)),
@@ -228,6 +229,10 @@ def calls(tmp: Path) -> list:
         ('lm', 'answers', Lm.answers, dict(model=lm, vocab=vocab, truth=truth)),
         ('lm', 'answer_steps', Lm.answer_steps, dict(attributes=['city', 'employer'])),
         ('lm', 'extractable', Lm.extractable, dict(model=lm, vocab=vocab, ts=ts, prefix=4, length=4)),
+        ('lm', 'continuations', Lm.continuations, dict(model=lm, vocab=vocab, ts=ts, prefix=4, length=4)),
+        ('text_study', 'duplicates_run', XS.duplicates_run, dict(seed=0, remedy='none', n=40, per=2, **tiny_lm)),
+        ('text_study', 'augmentation_run', XS.augmentation_run, dict(seed=0, form='four copies', n=8, **tiny_lm)),
+        ('text_study', 'long_tail_run', XS.long_tail_run, dict(seed=0, n=8, most=4, **tiny_lm)),
         ('lm', 'perplexity', Lm.perplexity, dict(model=lm, ds=rows, batch=8)),
         ('lm', 'generate', Lm.generate, dict(model=lm, prompts=rows.x[:3, :4], steps=2, temperature=0.5)),
         ('data', 'ImageSet', D.ImageSet, dict(x=x, y=y)),
