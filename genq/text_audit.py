@@ -87,23 +87,36 @@ def find_contradictions(ts: TextSet) -> pd.DataFrame:
     return pd.DataFrame({'is_contradiction_issue': score < 1, 'contradiction_score': score})
 
 # %% ../nbs/20_text_audit.ipynb #47df0b06
-def bigram_scores(docs: list, k: float = 0.1) -> np.ndarray:
-    """Each document's mean log-probability per word under a bigram model of all the documents (add-`k` smoothing):
-    low for text whose word pairs the corpus rarely uses."""
+def bigram_scores(docs: list, k: float = 0.1, fitted_on: list | None = None) -> np.ndarray:
+    """Each document's mean log-probability per word under a bigram model (add-`k` smoothing) of the documents
+    `fitted_on` (by default `docs` themselves): low for text whose word pairs that text rarely uses."""
     toks = [['<s>'] + normalised(d).split() for d in docs]
-    first, pairs = Counter(w for t in toks for w in t[:-1]), Counter(p for t in toks for p in zip(t, t[1:]))
-    v = len({w for t in toks for w in t})
+    fit = toks if fitted_on is None else [['<s>'] + normalised(d).split() for d in fitted_on]
+    first, pairs = Counter(w for t in fit for w in t[:-1]), Counter(p for t in fit for p in zip(t, t[1:]))
+    v = len({w for t in fit for w in t})
     return np.array([np.mean([math.log((pairs[p] + k) / (first[p[0]] + k * v)) for p in zip(t, t[1:])])
                      if len(t) > 1 else -math.inf for t in toks])
 
+def _junk_scale(ts: TextSet, reference: TextSet | None) -> tuple[np.ndarray, np.ndarray]:
+    """The bigram scores of `ts`'s documents, and the scores whose median and spread say what normal text scores:
+    `ts`'s own, or with a `reference`, the scores of half its documents under a model of the other half."""
+    if reference is None:
+        s = bigram_scores(ts.docs)
+        return s, s
+    r = check_text(reference, 'reference').docs
+    if len(r) < 4: raise ValueError(f"reference should hold at least 4 documents (half fit, half set the scale). "
+                                    f"Got {len(r)}.")
+    return bigram_scores(ts.docs, fitted_on=r[::2]), bigram_scores(r[1::2], fitted_on=r[::2])
+
 @checked(spread=arg.number(0, lo_open=True))
-def find_junk(ts: TextSet, spread: float = 6.) -> pd.DataFrame:
+def find_junk(ts: TextSet, spread: float = 6., reference: TextSet | None = None) -> pd.DataFrame:
     """Documents unlike the corpus: a bigram score (`bigram_scores`) more than `spread` median absolute deviations
-    below the median, the perplexity filter of web-corpus pipelines in miniature. The score is the per-word
-    probability, exp of the bigram score."""
-    s = bigram_scores(check_text(ts).docs)
-    med = np.median(s)
-    mad = max(np.median(np.abs(s - med)), 1e-6)
+    below the median, the perplexity filter of web-corpus pipelines in miniature. With `reference` (clean text of the
+    same kind), the model and the median are the reference's, so the check holds when junk is most of `ts`. The
+    score is the per-word probability, exp of the bigram score."""
+    s, normal = _junk_scale(check_text(ts), reference)
+    med = np.median(normal)
+    mad = max(np.median(np.abs(normal - med)), 1e-6)
     return pd.DataFrame({'is_junk_issue': s < med - spread * mad, 'junk_score': np.exp(s)})
 
 def find_truncated(ts: TextSet) -> pd.DataFrame:

@@ -8,15 +8,18 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
-from .data import arg, checked, by_scale
+from .data import arg, checked, by_scale, check_int
 from .corrupt import Corrupted
-from .text import TextSet, Vocab, people, corpus, tokens, zipf_mentions, words, check_text, _with_copies, _record
+from .text import (TextSet, Vocab, people, corpus, tokens, zipf_mentions, words, check_text, check_truth,
+                       biography, contradictions, junk_docs, _with_copies, _record)
 from .lm import LM, train_lm, answers, continuations
-from .text_audit import clean_text
+from .text_audit import clean_text, find_junk
+from .audit import prf
 
 # %% auto #0
-__all__ = ['COPIES', 'FORMS', 'lm_scale', 'fit_lm', 'repeat_docs', 'copy_counts', 'verbatim', 'regeneration', 'duplicates_run',
-           'augmentation_run', 'augment_scale', 'long_tail_run']
+__all__ = ['COPIES', 'FORMS', 'ARMS', 'lm_scale', 'fit_lm', 'repeat_docs', 'copy_counts', 'verbatim', 'regeneration',
+           'duplicates_run', 'augmentation_run', 'augment_scale', 'companions', 'contradiction_run', 'junk_run',
+           'long_tail_run']
 
 # %% ../nbs/21_text_studies.ipynb #4157eb7b
 def lm_scale() -> dict:
@@ -115,6 +118,63 @@ def augmentation_run(seed: int, form: str, n: int = 40, **changes) -> dict:
 def augment_scale() -> dict:
     "The knowledge-augmentation study's changes to `lm_scale()` in the quick build (none at full scale)."
     return by_scale(quick=dict(steps=400), full={})
+
+# %% ../nbs/21_text_studies.ipynb #7a223e16
+ARMS = ('true companions', 'false companions', 'resolved')
+
+@checked(seed=arg.whole())
+def companions(ts: TextSet, truth: pd.DataFrame, person, seed: int = 0) -> TextSet:
+    "`ts` with one more rewritten biography, every fact true, of each person in `person` (rows of `truth`)."
+    check_text(ts); check_truth(truth)
+    person = np.asarray(person) if len(person) else np.zeros(0, dtype=int)
+    if person.ndim != 1 or person.dtype.kind not in 'iu' or ((person < 0) | (person >= len(truth))).any():
+        raise ValueError(f"person should list rows of truth (whole numbers 0 to {len(truth) - 1}). Got {person!r}.")
+    rng, person = np.random.default_rng(seed), person.tolist()
+    return ts.append([biography(truth.iloc[p], rng, rewrite=True) for p in person], person,
+                     _record(ts, 'companions', seed=seed))
+
+@checked(seed=arg.whole(), rate=arg.number(0, 1, lo_open=True), arm=arg.one_of(*ARMS), n=arg.whole(1))
+def contradiction_run(seed: int, rate: float, arm: str, n: int = 40, **changes) -> pd.DataFrame:
+    """One run of the contradictions study: `n` people with four rewritten biographies each and, for a `rate` share of
+    the documents, one more rewrite of the same person: with one false fact (`arm='false companions'`), every fact true
+    (`'true companions'`, the control), or with the false fact, then cleaned by the contradiction check
+    (`'resolved'`). Every answer, marked where its fact was contradicted and where it repeats the false value."""
+    vocab, truth = Vocab.of(), people(n, seed=seed)
+    base = corpus(truth, mentions=4, rewrite=True, seed=seed)
+    dirty = contradictions(base, truth, rate, seed=seed).ds
+    false = pd.DataFrame(dirty.meta['false_facts'], columns=['id', 'person', 'attribute', 'value'])
+    ts = {'true companions': lambda: companions(base, truth, false.person, seed=20_000 + seed),
+          'false companions': lambda: dirty,
+          'resolved': lambda: clean_text(dirty, checks=['contradiction'])[0]}[arm]()
+    model = fit_lm(ts, vocab, seed, **{**augment_scale(), **changes})
+    a = answers(model, vocab, truth)
+    hit, said = set(zip(false.person, false.attribute)), set(zip(false.person, false.attribute, false.value))
+    return a.assign(contradicted=[k in hit for k in zip(a.person, a.attribute)],
+                    repeats_false=[k in said for k in zip(a.person, a.attribute, a.answer)],
+                    seed=seed, rate=rate, arm=arm, docs=len(ts))
+
+# %% ../nbs/21_text_studies.ipynb #6698a5d8
+@checked(seed=arg.whole(), junk=arg.number(0), remedy=arg.one_of('none', 'filter'),
+         exposure=arg.one_of('equal', 'same steps'), n=arg.whole(1))
+def junk_run(seed: int, junk: float, remedy: str = 'none', exposure: str = 'equal', n: int = 40, **changes) -> dict:
+    """One run of the junk study: `n` people with four rewritten biographies each and `junk` word-salad documents per
+    biography, trained as is (`remedy='none'`) or after the junk check against a clean reference (`'filter'`), for
+    the steps that see each biography as often as without junk (`exposure='equal'`) or for the same steps. Answer
+    accuracy and hallucination, and the filter's precision and recall."""
+    vocab, truth = Vocab.of(), people(n, seed=seed)
+    base = corpus(truth, mentions=4, rewrite=True, seed=seed)
+    ts, mask = junk_docs(base, junk, seed=seed)
+    out = dict(seed=seed, junk=junk, remedy=remedy, exposure=exposure)
+    if remedy == 'filter':
+        reference = corpus(people(100, seed=10_000 + seed), rewrite=True, seed=10_000 + seed)
+        flags = find_junk(ts, reference=reference).is_junk_issue.to_numpy()
+        out |= prf(torch.tensor(flags), mask)
+        ts = clean_text(ts, checks={'junk': dict(reference=reference)})[0]
+    s = {**lm_scale(), **augment_scale(), **changes}
+    check_int(s['steps'], 'steps', 1)
+    steps = round(s['steps'] * len(ts) / len(base)) if exposure == 'equal' else s['steps']
+    a = answers(fit_lm(ts, vocab, seed, **{**s, 'steps': steps}), vocab, truth)
+    return out | dict(docs=len(ts), steps=steps, accuracy=a.correct.mean(), hallucination=a.hallucination.mean())
 
 # %% ../nbs/21_text_studies.ipynb #6fd3e274
 @checked(seed=arg.whole(), n=arg.whole(4), most=arg.whole(1))
