@@ -206,6 +206,18 @@ def test_shipped_results_match_their_code_or_say_why_not(name):
     assert status == 'current' or len(prov.get('stale', '')) > 40, f"genq/results/{name}.json: {status}"
 
 
+@pytest.mark.parametrize('name', ['duplicates', 'augmentation', 'contradictions', 'junk', 'long_tail'])
+def test_shipped_text_results_match_their_code(name):
+    "Chapter 21 reads them as this code's: after a change to genq's code, `python tools/text_studies.py genq/results`."
+    from genq.text_study import TEXT_STUDIES
+    assert name in TEXT_STUDIES
+    rows, prov = E.load_results(f'text_{name}')
+    status = E.result_status(prov)
+    assert status == 'current' or len(prov.get('stale', '')) > 40, (
+        f"genq/results/text_{name}.json: {status}: rerun python tools/text_studies.py genq/results (6 min, 2 cores)")
+    assert prov['seeds'] == [0, 1, 2, 3, 4] and set(rows.seed) == set(prov['seeds'])
+
+
 def test_readme_headline_is_generated_from_the_shipped_results():
     import importlib.util
     from pathlib import Path

@@ -1,4 +1,6 @@
 "Text corpus, defects and the language model: what the chapters do not show (seeds, provenance, the NaN guard)."
+import os
+
 import pytest
 import torch
 
@@ -81,3 +83,20 @@ def test_minhash_agrees_with_the_exact_jaccard_similarity():
     found = set(minhash_pairs(sets, 0.6))                      # LSH proposes every pair well above its threshold
     similar = {(i, j) for i in range(len(sets)) for j in range(i + 1, len(sets)) if jaccard(sets[i], sets[j]) >= 0.75}
     assert similar and similar <= found
+
+
+def test_the_text_studies_tool_saves_rows_with_provenance_that_the_chapter_can_read(tmp_path):
+    import subprocess, sys
+    from pathlib import Path
+    from genq.experiment import load_results, result_status
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, root / 'tools' / 'text_studies.py', tmp_path, 'long_tail', '--seeds', '3',
+                        '--jobs', '1'], capture_output=True, text=True, env={**os.environ, 'GENQ_QUICK': '1'})
+    assert r.returncode == 0, r.stderr[-2000:]
+    rows, prov = load_results(tmp_path / 'text_long_tail.json')
+    assert prov['study'] == 'text_long_tail' and prov['seeds'] == [3] and prov['scale'] == 'quick'
+    assert result_status(prov) == 'current' and set(rows.seed) == {3}
+    assert (rows.answers > 0).all() and rows.correct.between(0, 1).all() and 0 in set(rows.mentions)
+    bad = subprocess.run([sys.executable, root / 'tools' / 'text_studies.py', tmp_path, 'tails'], capture_output=True,
+                         text=True)
+    assert bad.returncode != 0 and 'unknown studies' in bad.stderr
