@@ -15,12 +15,13 @@ from .text import (TextSet, Vocab, people, corpus, tokens, zipf_mentions, words,
 from .lm import LM, train_lm, answers, continuations
 from .text_audit import clean_text, find_junk
 from .audit import prf
+from .experiment import bootstrap_mean
 
 # %% auto #0
 __all__ = ['COPIES', 'FORMS', 'ARMS', 'JUNK', 'TEXT_STUDIES', 'lm_scale', 'fit_lm', 'repeat_docs', 'copy_counts', 'verbatim',
            'regeneration', 'duplicates_run', 'duplicates_rows', 'augmentation_run', 'augment_scale',
            'augmentation_rows', 'companions', 'contradiction_run', 'contradiction_rates', 'contradiction_rows',
-           'junk_run', 'junk_rows', 'long_tail_run', 'long_tail_rows', 'by_mentions']
+           'junk_run', 'junk_rows', 'long_tail_run', 'long_tail_rows', 'by_mentions', 'text_claims']
 
 # %% ../nbs/21_text_studies.ipynb #4157eb7b
 def lm_scale() -> dict:
@@ -237,6 +238,32 @@ def by_mentions(tail: pd.DataFrame) -> pd.DataFrame:
     totals = g[['hits', 'answers']].sum()
     return (totals.hits / totals.answers).unstack()
 
-# %% ../nbs/21_text_studies.ipynb #948024e9
+# %% ../nbs/21_text_studies.ipynb #4646407b
 TEXT_STUDIES = dict(duplicates=duplicates_rows, augmentation=augmentation_rows, contradictions=contradiction_rows,
                     junk=junk_rows, long_tail=long_tail_rows)
+
+def text_claims(f: dict) -> pd.DataFrame:
+    """The chapter's claims from the rows of the five studies (`f`, by `TEXT_STUDIES` name): each a difference paired
+    by seed, its mean and 95% bootstrap interval over the seeds."""
+    v = f['duplicates'].groupby(['remedy', 'copies', 'seed']).verbatim.mean()
+    a = f['augmentation'].set_index(['form', 'seed']).accuracy.sort_index()
+    con = f['contradictions']
+    h = con[con.contradicted].groupby(['arm', 'seed']).hallucination.mean()          # over the doses
+    j = f['junk'].set_index(['exposure', 'remedy', 'junk', 'seed']).accuracy.sort_index()
+    by, top = by_mentions(f['long_tail']), max(COPIES)
+    diffs = {f'verbatim share: {top} copies − once': v['none', top] - v['none', 1],
+             f'verbatim share: deduplicated − as trained ({top} copies)': v['dedup', top] - v['none', top],
+             'accuracy: four rewrites − one biography': a['four rewrites'] - a['one biography'],
+             'accuracy: four copies − one biography': a['four copies'] - a['one biography'],
+             'hallucination, contradicted facts: false − true companions': h['false companions'] - h['true companions'],
+             'hallucination, contradicted facts: resolved − false companions': h['resolved'] - h['false companions'],
+             f'accuracy: {max(JUNK):g} junk per biography − clean (equal exposure)':
+                 j['equal', 'none', max(JUNK)] - j['equal', 'none', 0],
+             f'accuracy: {max(JUNK):g} junk per biography − clean (same steps)':
+                 j['same steps', 'none', max(JUNK)] - j['equal', 'none', 0],
+             f'accuracy: filtered − junk kept ({max(JUNK):g} per biography)':
+                 j['equal', 'filter', max(JUNK)] - j['equal', 'none', max(JUNK)],
+             'accuracy: 5–8 mentions − 1': by.loc['5–8'] - by.loc['1']}
+    rows = {k: dict(zip(('mean', 'lo', 'hi'), bootstrap_mean(d.dropna().tolist())), seeds=int(d.notna().sum()))
+            for k, d in diffs.items()}
+    return pd.DataFrame(rows).T.astype({'seeds': int}).rename_axis('claim')

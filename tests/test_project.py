@@ -128,7 +128,7 @@ LAYERS = dict(                         # what each module may import from genq: 
     metrics={'data', 'classifier'}, augment={'data'}, resample={'data'}, models={'data'}, train={'data', 'models'},
     diffusion={'data', 'models', 'train'}, text={'data', 'corrupt'}, lm={'data', 'train', 'text'},
     text_audit={'data', 'audit', 'clean', 'text'},
-    text_study={'data', 'corrupt', 'audit', 'text', 'lm', 'text_audit'},
+    text_study={'data', 'corrupt', 'audit', 'text', 'lm', 'text_audit', 'experiment'},
     experiment={'data', 'classifier', 'corrupt', 'audit', 'clean', 'augment', 'resample', 'models', 'train',
                 'diffusion', 'metrics'})
 

@@ -128,8 +128,8 @@ def assemble_book() -> Path:
 # one core while the other idles (the case-study chapters take minutes each), so they go first (longest processing
 # time first, from the times conftest.py prints); the summary goes last, reading the studies' runs from the cache
 # they filled.
-FIRST = ('07_train', '03_audit', '12_duplicates', '11_label_noise', '15_limited_data', '16_synthetic_data',
-         '09_resample', '08_augment', '13_outliers', '14_imbalance', '21_text_studies', '07a_diffusion', '05_metrics',
+FIRST = ('21_text_studies', '07_train', '03_audit', '12_duplicates', '11_label_noise', '15_limited_data',
+         '16_synthetic_data', '09_resample', '08_augment', '13_outliers', '14_imbalance', '07a_diffusion', '05_metrics',
          '12a_generalization', '19_lm')
 LAST = ('17_summary',)
 
