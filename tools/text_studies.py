@@ -38,7 +38,7 @@ def main():
     p.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2, 3, 4])
     p.add_argument('--jobs', type=int, default=min(len(TEXT_STUDIES), os.cpu_count() or 1))
     a = p.parse_args()
-    names = a.studies or sorted(TEXT_STUDIES, key=LONGEST_FIRST.index)
+    names = a.studies or sorted(TEXT_STUDIES, key=lambda n: LONGEST_FIRST.index(n) if n in LONGEST_FIRST else 99)
     unknown = sorted(set(names) - set(TEXT_STUDIES))
     if unknown: p.error(f"unknown studies {unknown}: choose from {', '.join(TEXT_STUDIES)}")
     Path(a.out).mkdir(parents=True, exist_ok=True)
