@@ -11,6 +11,7 @@ from torch import Tensor, nn
 from .data import ImageSet, check_choice, check_int, check_number, seeded, arg, checked
 from .models import check_shape, convolutional, evaluating, sample_labels
 from .train import History, Run, architecture, check_run, fit, prepare_run
+from .distributed import Shard, ONE
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'noise_schedule', 'add_noise', 'timestep_embedding', 'StepEmbedding', 'ResBlock', 'UNet', 'MLPDenoiser',
@@ -130,11 +131,14 @@ class Diffusion(nn.Module):
         self.register_buffer('abar', noise_schedule(T, schedule), persistent=False)
         self.register_buffer('ema_updates', torch.zeros((), dtype=torch.long))
 
-    def loss(self, x: Tensor, y: Tensor | None = None) -> Tensor:
-        "The DDPM objective: the mean squared error of the predicted noise, at a step drawn uniformly for each image."
-        t = torch.randint(0, self.T, (len(x),), device=x.device)
-        noise = torch.randn_like(x)
-        if self.classes: y = torch.where(torch.rand(len(x), device=x.device) < self.p_uncond, self.classes, y)
+    def loss(self, x: Tensor, y: Tensor | None = None, shard: Shard = ONE) -> Tensor:
+        """The DDPM objective: the mean squared error of the predicted noise, at a step drawn uniformly for each image.
+        `shard`: this process's part of a run on several (`genq.distributed`), whose draws are the global batch's."""
+        t = shard.draw(lambda m: torch.randint(0, self.T, (m,), device=x.device), len(x))
+        noise = shard.randn_like(x)
+        if self.classes:
+            keep = shard.draw(lambda m: torch.rand(m, device=x.device), len(x)) >= self.p_uncond
+            y = torch.where(keep, y, self.classes)
         return F.mse_loss(self.net(add_noise(x, t, noise, self.abar), t, y), noise)
 
     @torch.no_grad()
@@ -203,7 +207,9 @@ def train_diffusion(model: Diffusion, ds: ImageSet, steps: int = 2000, batch_siz
     options = check_run(model, Diffusion, ds, steps, batch_size, lr, augment, loop)
     model, ds, dev, prec, graph = prepare_run(model, ds, device, amp, graph, compile)
     opt = torch.optim.Adam(model.net.parameters(), lr=lr, capturable=graph)
-    objective = torch.compile(model.loss) if compile else model.loss
+    shard = Shard.current()
+    objective = shard.wrap(model, 'loss', shard=shard)                  # under several processes: through DDP
+    objective = torch.compile(objective) if compile else objective
     conditional, aug = model.classes > 0, augment or (lambda x: x)
     def step(x, y):
         with prec.autocast(): loss = objective(aug(x), y if conditional else None)

@@ -10,7 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from .data import check_int, check_number, arg, checked, default_device
-from .train import Run, Precision, LoopOptions, History, fit, check_batch_size
+from .train import Run, Precision, LoopOptions, History, fit, check_batch_size, use_graph
+from .distributed import Shard
 from .text import TextSet, TokenSet, Vocab, PAD, BOS, EOS, ATTRIBUTES, VALUES, MONTHS, prompt, words
 from .text import check_text, check_truth
 
@@ -97,14 +98,15 @@ def train_lm(model: LM, ds: TokenSet, steps: int = 2000, batch_size: int = 64, l
     family shares (`genq.train.fit`): data on the device, mixed precision and a CUDA graph on a GPU, progress,
     checkpoints with exact resume, a NaN guard. `loop`: the loop's options (`LoopOptions`)."""
     check_tokens(ds, check_model(model)); check_int(steps, 'steps', 1); check_number(lr, 'lr', 0, lo_open=True)
-    check_batch_size(batch_size, len(ds))
+    check_batch_size(batch_size, len(ds)); shard = Shard.current(); shard.local(batch_size)
     options = LoopOptions.of(loop)
     dev = torch.device(device) if device else default_device()
     prec = Precision(dev, amp)
-    if graph is None: graph = dev.type == 'cuda' and not prec.scaler.is_enabled() and not compile
+    graph = use_graph(graph, dev, prec, compile)
     model, ds = model.to(dev).train(), ds.to(dev)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0., capturable=graph)
-    loss = torch.compile(model.loss) if compile else model.loss
+    loss = shard.wrap(model, 'loss')                                      # under several processes: through DDP
+    loss = torch.compile(loss) if compile else loss
     def step(x, y):
         with prec.autocast(): lx = loss(x)
         prec.step(lx, opt)

@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from .data import MISSING, check_int, check_labels, check_number, check_choice, seeded, arg, checked
+from .distributed import Shard, ONE
 
 # %% auto #0
 __all__ = ['convolutional', 'conv_stages', 'init_weights', 'parameter_count', 'one_hot', 'with_labels', 'up_stack', 'down_stack',
@@ -244,10 +245,11 @@ class VAE(nn.Module):
         out = self.decode_raw(z, y)
         return 2 * torch.sigmoid(out) - 1 if self.likelihood == 'bernoulli' else torch.tanh(out)
 
-    def loss(self, x: Tensor, y: Tensor | None = None) -> dict:
-        "The negative ELBO per image, batch mean: {'loss', 'recon', 'kl'} (loss = recon + beta * kl)."
+    def loss(self, x: Tensor, y: Tensor | None = None, shard: Shard = ONE) -> dict:
+        """The negative ELBO per image, batch mean: {'loss', 'recon', 'kl'} (loss = recon + beta * kl). `shard`: this
+        process's part of a run on several (`genq.distributed`), whose noise is drawn for the global batch."""
         mu, logvar = self.encode(x, y)
-        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()              # the reparameterisation trick
+        z = mu + shard.randn_like(mu) * (0.5 * logvar).exp()              # the reparameterisation trick
         out = self.decode_raw(z, y)
         if self.likelihood == 'bernoulli':
             nll = F.binary_cross_entropy_with_logits(out, (x + 1) / 2, reduction='none')

@@ -13,7 +13,7 @@ from .corrupt import Corrupted
 from .text import (TextSet, Vocab, people, corpus, tokens, zipf_mentions, words, check_text, check_truth,
                        biography, contradictions, junk_docs, _with_copies, _record)
 from .lm import LM, train_lm, answers, continuations
-from .text_audit import clean_text, find_junk
+from .text_audit import audit_text, clean_text
 from .audit import prf
 from .experiment import bootstrap_mean
 
@@ -139,7 +139,8 @@ ARMS = ('true companions', 'false companions', 'resolved')
 def companions(ts: TextSet, truth: pd.DataFrame, person, seed: int = 0) -> TextSet:
     "`ts` with one more rewritten biography, every fact true, of each person in `person` (rows of `truth`)."
     check_text(ts); check_truth(truth)
-    person = np.asarray(person) if len(person) else np.zeros(0, dtype=int)
+    person = np.asarray(person)
+    if person.size == 0: person = np.zeros(0, dtype=int)
     if person.ndim != 1 or person.dtype.kind not in 'iu' or ((person < 0) | (person >= len(truth))).any():
         raise ValueError(f"person should list rows of truth (whole numbers 0 to {len(truth) - 1}). Got {person!r}.")
     rng, person = np.random.default_rng(seed), person.tolist()
@@ -194,9 +195,9 @@ def junk_run(seed: int, junk: float, remedy: str = 'none', exposure: str = 'equa
     out = dict(seed=seed, junk=junk, remedy=remedy, exposure=exposure)
     if remedy == 'filter':
         reference = corpus(people(100, seed=10_000 + seed), rewrite=True, seed=10_000 + seed)
-        flags = find_junk(ts, reference=reference).is_junk_issue.to_numpy()
-        out |= prf(torch.tensor(flags), mask)
-        ts = clean_text(ts, checks={'junk': dict(reference=reference)})[0]
+        report = audit_text(ts, checks={'junk': dict(reference=reference)})
+        out |= prf(torch.tensor(report.table.is_junk_issue.to_numpy()), mask)
+        ts = clean_text(ts, report)[0]
     s = {**lm_scale(), **augment_scale(), **changes}
     check_int(s['steps'], 'steps', 1)
     steps = round(s['steps'] * len(ts) / len(base)) if exposure == 'equal' else s['steps']

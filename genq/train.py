@@ -13,12 +13,13 @@ from torch import Tensor, nn
 from .data import ImageSet, default_device, image_grid, check_int, check_number, check_choice, seeded
 from .data import arg, check_set, checked
 from .models import GAN, VAE, d_loss, g_loss, parameter_count
+from .distributed import Shard, ONE
 
 # %% auto #0
 __all__ = ['CHECKPOINT_KEYS', 'epoch_order', 'check_batch_size', 'check_sampler', 'batch_drawer', 'History', 'half_dtype',
            'Precision', 'Run', 'LoopOptions', 'save_checkpoint', 'load_checkpoint', 'TrainingDiverged',
-           'check_training_set', 'NanGuard', 'fit', 'graphed_step', 'prepare_run', 'architecture', 'check_run',
-           'train_gan', 'train_vae']
+           'check_training_set', 'NanGuard', 'fit', 'graphed_step', 'prepare_run', 'use_graph', 'architecture',
+           'check_run', 'train_gan', 'train_vae']
 
 # %% ../nbs/07_train.ipynb #5ab1a2e0
 def epoch_order(n: int, epoch: int, seed: int, device='cpu') -> Tensor:
@@ -38,9 +39,10 @@ def check_sampler(sampler):
         f"sampler should be a function batch_size -> row indices (e.g. balanced_sampler(ds)). Got {sampler!r}.")
 
 @checked(ds=arg.rows, seed=arg.whole())
-def batch_drawer(ds: ImageSet, batch_size: int, seed: int = 0, sampler=None):
-    "A function `step -> (x, y)` giving that step's batch, indexed on the set's device (full batches only)."
-    check_batch_size(batch_size, len(ds))
+def batch_drawer(ds: ImageSet, batch_size: int, seed: int = 0, sampler=None, shard: Shard = ONE):
+    """A function `step -> (x, y)` giving that step's batch, indexed on the set's device (full batches only); with
+    several processes, this process's share of the global batch (`genq.distributed`)."""
+    check_batch_size(batch_size, len(ds)); shard.local(batch_size)
     check_sampler(sampler)
     per_epoch, cache = len(ds) // batch_size, {}
     def draw(step: int):
@@ -50,6 +52,7 @@ def batch_drawer(ds: ImageSet, batch_size: int, seed: int = 0, sampler=None):
             if cache.get('epoch') != epoch:
                 cache.update(epoch=epoch, order=epoch_order(len(ds), epoch, seed, ds.device))
             idx = cache['order'][i * batch_size:(i + 1) * batch_size]
+        idx = shard.part(idx)
         return ds.x[idx], (None if ds.y is None else ds.y[idx])
     return draw
 
@@ -270,29 +273,34 @@ def fit(run: Run, ds: ImageSet, steps: int, batch_size: int, seed: int = 0,
         options: LoopOptions = LoopOptions()) -> History:
     """The one loop under every family: `run.step(x, y)` on each batch, its losses kept on the device. At each check
     (`_due`) the NaN guard, the progress bar, samples and checkpoints; with `run.graph`, steps after the first three
-    replay one CUDA graph of the whole step (`graphed_step`)."""
+    replay one CUDA graph of the whole step (`graphed_step`). Under a process group (`genq.distributed`) each process
+    trains on its share of every batch, the logged losses are averaged across processes at each check, and only rank 0
+    shows progress and writes checkpoints."""
     from tqdm.auto import tqdm
-    dev, o = ds.device, options
+    dev, o, shard = ds.device, options, Shard.current()
     hist = History(tuple(run.names), torch.full((steps, len(run.names)), float('nan'), device=dev), device=str(dev))
     with seeded(seed, dev):
         start = _resume(o.checkpoint, run, hist,
                         steps) if o.checkpoint is not None and Path(o.checkpoint).exists() else 0
-        draw, guard = batch_drawer(ds, batch_size, seed, o.sampler), NanGuard(run, start, o.checkpoint)
+        draw, guard = batch_drawer(ds, batch_size, seed, o.sampler, shard), NanGuard(run, start, o.checkpoint)
         grid = lambda: run.model.sample(o.samples, generator=torch.Generator(dev).manual_seed(seed)).cpu()
         if 0 in o.sample_at and start == 0: hist.samples[0] = grid()
-        bar = tqdm(total=steps, initial=start, desc=run.desc, disable=not o.progress, mininterval=0.5)
+        bar = tqdm(total=steps, initial=start, desc=run.desc, disable=not o.progress or shard.rank > 0,
+                   mininterval=0.5)
         t0, step_fn = time.perf_counter(), (_side_stream(run.step) if run.graph else run.step)
         for step in range(start, steps):
             if run.graph and step == start + 3: step_fn = graphed_step(run.step, *draw(step))
             hist.losses[step] = step_fn(*draw(step))
             done = step + 1
             if not _due(o, done, steps): continue
+            shard.mean(hist.losses[guard.checked:done])
             guard.check(hist.losses, done)
             _show(bar, hist, done, o.log_every)
             if done in o.sample_at: hist.samples[done] = grid()
             if o.checkpoint and (done % o.checkpoint_every == 0 or done == steps):
                 hist.seconds += time.perf_counter() - t0; t0 = time.perf_counter()
-                save_checkpoint(o.checkpoint, run, done, hist)
+                if shard.rank == 0: save_checkpoint(o.checkpoint, run, done, hist)
+                shard.sync()                                          # every process can resume from it now
         bar.close()
     hist.seconds += time.perf_counter() - t0
     hist.losses = hist.losses.cpu()
@@ -326,17 +334,24 @@ def graphed_step(step_fn, x: Tensor, y: Tensor | None):
 # %% ../nbs/07_train.ipynb #c7180eca
 def prepare_run(model: nn.Module, ds: ImageSet, device, amp: bool, graph: bool | None, compile: bool):
     """Check the data, move model and data to the device once, decide on CUDA graphs (by default: on CUDA, unless
-    float16 loss scaling or `compile` is on); returns (model, ds, device, precision, graph)."""
+    float16 loss scaling, `compile` or several processes are on); returns (model, ds, device, precision, graph)."""
     check_training_set(ds, model.shape, model.classes)
     dev = torch.device(device) if device else default_device()
     prec = Precision(dev, amp)
-    if graph is None: graph = dev.type == 'cuda' and not prec.scaler.is_enabled() and not compile
+    return model.to(dev).train(), ds.to(dev), dev, prec, use_graph(graph, dev, prec, compile)
+
+def use_graph(graph: bool | None, dev: torch.device, prec: Precision, compile: bool) -> bool:
+    """Whether to replay each step as one CUDA graph: `graph`, checked, or by default on CUDA unless float16 loss
+    scaling, `compile` or several processes (whose gradient exchange sits inside the step) are on."""
+    several = Shard.current().on
+    if graph is None: return dev.type == 'cuda' and not prec.scaler.is_enabled() and not compile and not several
     if graph and dev.type != 'cuda':
         raise ValueError(f"CUDA graphs need a CUDA device; training runs on {dev}. Use graph=False.")
     if graph and prec.scaler.is_enabled():
         raise ValueError("This GPU has no bfloat16, and a CUDA graph cannot hold float16 loss scaling: use amp=False "
                          "or graph=False.")
-    return model.to(dev).train(), ds.to(dev), dev, prec, graph
+    if graph and several: raise ValueError("CUDA graphs are not used with several processes: use graph=False.")
+    return graph
 
 def _identity(x): return x
 
@@ -364,7 +379,7 @@ def check_run(model, kind: type, ds, steps, batch_size, lr, augment, loop: dict)
                         f"{type(model).__name__}.")
     check_int(steps, 'steps', 1); check_number(lr, 'lr', 0, lo_open=True)
     check_training_set(ds, model.shape, model.classes)
-    check_batch_size(batch_size, len(ds))
+    check_batch_size(batch_size, len(ds)); Shard.current().local(batch_size)
     if augment is not None and not callable(augment):
         raise TypeError(f"augment should be a function of a batch of images, e.g. DiffAugment(). Got {augment!r}.")
     return LoopOptions.of(loop)
@@ -388,21 +403,23 @@ def train_gan(model: GAN, ds: ImageSet, steps: int = 2000, batch_size: int = 64,
     model, ds, dev, prec, graph = prepare_run(model, ds, device, amp, graph, compile)
     opt_g = torch.optim.Adam(model.G.parameters(), lr=lr, betas=betas, capturable=graph)
     opt_d = torch.optim.Adam(model.D.parameters(), lr=lr, betas=betas, capturable=graph)
-    G, D = (torch.compile(model.G), torch.compile(model.D)) if compile else (model.G, model.D)
+    shard, maybe = Shard.current(), (torch.compile if compile else _identity)
+    G, D = maybe(shard.wrap(model.G)), maybe(shard.wrap(model.D))      # under several processes: through DDP
+    D_fixed = maybe(model.D) if shard.on else D                           # G's step: D's weights do not train there
     aug = augment or _identity
     aug_fake = aug if augment_fake else _identity
     conditional = model.classes > 0
     noisy = _label_noise(label_noise, model.classes, dev)
     def step(x, y):
         y = y if conditional else None
-        z = torch.randn(len(x), model.G.z_dim, device=dev)
+        z = shard.draw(lambda m: torch.randn(m, model.G.z_dim, device=dev), len(x))
         with prec.autocast():
             fake, y_seen = G(z, y), noisy(y)
             real_out, fake_out = D(aug(x), y), D(aug_fake(fake.detach()), y_seen)
             ld = d_loss(real_out, fake_out, loss)                              # D: real images up, generated ones down
         prec.step(ld, opt_d)
         model.D.requires_grad_(False)                                         # G: through D, whose weights stay put
-        with prec.autocast(): lg = g_loss(D(aug_fake(fake), y_seen), loss)
+        with prec.autocast(): lg = g_loss(D_fixed(aug_fake(fake), y_seen), loss)
         prec.step(lg, opt_g)
         model.D.requires_grad_(True)
         return torch.stack([ld.detach(), lg.detach(), real_out.detach().float().mean(),
@@ -423,7 +440,9 @@ def train_vae(model: VAE, ds: ImageSet, steps: int = 2000, batch_size: int = 64,
     options = check_run(model, VAE, ds, steps, batch_size, lr, augment, loop)
     model, ds, dev, prec, graph = prepare_run(model, ds, device, amp, graph, compile)
     opt = torch.optim.Adam(model.parameters(), lr=lr, capturable=graph)
-    elbo = torch.compile(model.loss) if compile else model.loss
+    shard = Shard.current()
+    elbo = shard.wrap(model, 'loss', shard=shard)                       # under several processes: through DDP
+    elbo = torch.compile(elbo) if compile else elbo
     conditional = model.classes > 0
     aug = augment or _identity
     def step(x, y):

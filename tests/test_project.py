@@ -125,8 +125,10 @@ def test_every_chapter_says_what_it_teaches_and_ends_with_a_summary_and_exercise
 
 LAYERS = dict(                         # what each module may import from genq: data is the ground floor
     data=set(), classifier={'data'}, corrupt={'data'}, audit={'data', 'classifier'}, clean={'data', 'audit'},
-    metrics={'data', 'classifier'}, augment={'data'}, resample={'data'}, models={'data'}, train={'data', 'models'},
-    diffusion={'data', 'models', 'train'}, text={'data', 'corrupt'}, lm={'data', 'train', 'text'},
+    metrics={'data', 'classifier'}, augment={'data'}, resample={'data'}, distributed={'data'},
+    models={'data', 'distributed'}, train={'data', 'models', 'distributed'},
+    diffusion={'data', 'models', 'train', 'distributed'}, text={'data', 'corrupt'},
+    lm={'data', 'train', 'text', 'distributed'},
     text_audit={'data', 'audit', 'clean', 'text'},
     text_study={'data', 'corrupt', 'audit', 'text', 'lm', 'text_audit', 'experiment'},
     experiment={'data', 'classifier', 'corrupt', 'audit', 'clean', 'augment', 'resample', 'models', 'train',
