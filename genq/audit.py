@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_audit.ipynb #de26a179
 from __future__ import annotations
-import importlib.util, inspect, time
+import hashlib, importlib.util, inspect, time
 from dataclasses import dataclass, field
 from typing import Callable
 import numpy as np
@@ -18,11 +18,11 @@ from .classifier import out_of_fold_probs, knn_probs
 
 # %% auto #0
 __all__ = ['ANN_ROWS', 'NPROBE', 'LABEL_METHODS', 'CHECKS', 'LONG_AUDIT_ROWS', 'OUTCOMES', 'prf', 'find_missing', 'find_invalid',
-           'unit_rows', 'centred', 'faiss_available', 'approximate_nearest', 'nearest', 'aligned_similarity',
-           'identical_groups', 'find_exact_duplicates', 'near_pairs', 'find_near_duplicates', 'find_outliers',
-           'confident_joint', 'prune_by_noise_rate', 'label_quality', 'find_label_issues', 'find_label_conflicts',
-           'Check', 'register', 'checks_for', 'class_balance', 'class_imbalance', 'quality_scores', 'AuditReport',
-           'chosen_checks', 'audit', 'defect_flags', 'show_flags']
+           'unit_rows', 'centred', 'faiss_available', 'approximate_nearest', 'exact_nearest', 'check_client', 'nearest',
+           'aligned_similarity', 'row_hashes', 'identical_groups', 'find_exact_duplicates', 'near_pairs',
+           'find_near_duplicates', 'find_outliers', 'confident_joint', 'prune_by_noise_rate', 'label_quality',
+           'find_label_issues', 'find_label_conflicts', 'Check', 'register', 'checks_for', 'class_balance',
+           'class_imbalance', 'quality_scores', 'AuditReport', 'chosen_checks', 'audit', 'defect_flags', 'show_flags']
 
 # %% ../nbs/03_audit.ipynb #ab0e2813
 def _booleans(v, name: str) -> Tensor:
@@ -107,27 +107,49 @@ def approximate_nearest(a: Tensor, b: Tensor | None = None, k: int = 5, nprobe: 
         sims, idx = sims.gather(1, order)[:, :k], idx.gather(1, order)[:, :k]
     return sims.masked_fill(idx < 0, -2.), idx.clamp_min(0)
 
+def exact_nearest(a: Tensor, b: Tensor, k: int, chunk: int, offset: int | None = None) -> tuple[Tensor, Tensor]:
+    """The exact search under `nearest`: `chunk` rows of `a` at a time against every row of `b`. `offset`: `a` is
+    `b`'s rows from that one on, so each row's own entry is left out."""
+    sims, idx = [], []
+    for i in range(0, len(a), chunk):
+        s = a[i:i + chunk] @ b.T
+        if offset is not None: s[torch.arange(len(s)), torch.arange(offset + i, offset + i + len(s))] = -2
+        top = s.topk(min(k, s.shape[1]), dim=1)
+        sims.append(top.values); idx.append(top.indices)
+    return torch.cat(sims), torch.cat(idx)
+
+def check_client(client):
+    "`client` if it is None or a Dask client (it can scatter, submit and gather), else a TypeError."
+    if client is not None and not all(hasattr(client, m) for m in ('scatter', 'submit', 'gather')): raise TypeError(
+        f"client should be a Dask client: dask.distributed.Client(...). Got {type(client).__name__}.")
+    return client
+
+def _nearest_on(client, a: Tensor, b: Tensor, k: int, chunk: int, same: bool) -> tuple[Tensor, Tensor]:
+    "`exact_nearest` on a Dask `client`'s workers: a task per `chunk` rows of `a`, `b` sent to each worker once."
+    remote, starts = client.scatter(b, broadcast=True), range(0, len(a), chunk)
+    blocks = client.scatter([a[i:i + chunk] for i in starts])
+    parts = client.gather([client.submit(exact_nearest, block, remote, k, chunk, i if same else None, pure=False)
+                           for block, i in zip(blocks, starts)])
+    return torch.cat([s for s, _ in parts]), torch.cat([i for _, i in parts])
+
 @checked(a=arg.vectors, b=arg.optional(arg.vectors), k=arg.whole(1), chunk=arg.optional(arg.whole(1)),
          approximate=arg.optional(arg.flag))
 def nearest(a: Tensor, b: Tensor | None = None, k: int = 5, chunk: int | None = None,
-            approximate: bool | None = None) -> tuple[Tensor, Tensor]:
+            approximate: bool | None = None, client=None) -> tuple[Tensor, Tensor]:
     """Cosine similarities and indices of each row of `a`'s `k` nearest rows of `b` (of `a` itself, excluding self):
     exact, `chunk` rows of `a` at a time (by default up to 4,096, fewer where `b` is long: a block holds at most 2²⁷
     similarities, 512 MB), or with `approximate` by `approximate_nearest` (by default from `ANN_ROWS` rows of `b` up,
-    where FAISS is installed)."""
+    where FAISS is installed). With a Dask `client`, the exact search's blocks run on its workers (the same results);
+    the approximate search runs in this process."""
+    check_client(client)
     if approximate is None: approximate = len(a if b is None else b) >= ANN_ROWS and faiss_available()
     if approximate:
         if not faiss_available(): raise ImportError("approximate=True needs FAISS: pip install faiss-cpu")
         return approximate_nearest(a, b, k)
     same, b = b is None, a if b is None else b
     chunk = chunk or max(1, min(4096, 2 ** 27 // len(b)))
-    sims, idx = [], []
-    for i in range(0, len(a), chunk):
-        s = a[i:i + chunk] @ b.T
-        if same: s[torch.arange(len(s)), torch.arange(i, i + len(s))] = -2
-        top = s.topk(min(k, s.shape[1]), dim=1)
-        sims.append(top.values); idx.append(top.indices)
-    return torch.cat(sims), torch.cat(idx)
+    if client is not None: return _nearest_on(client, a, b, k, chunk, same)
+    return exact_nearest(a, b, k, chunk, 0 if same else None)
 
 def aligned_similarity(a: Tensor, b: Tensor, most: int = 2) -> Tensor:
     "Cosine similarity of a[i] and b[i] (mean-centred), maximised over shifts of b[i] by up to `most` pixels."
@@ -162,22 +184,33 @@ def _copies(name: str, ids: Tensor, comp: Tensor, score: Tensor) -> pd.DataFrame
     return pd.DataFrame({f'is_{name}_issue': flag.numpy(), f'{name}_score': score.numpy(),
                          f'{name}_of': torch.where(flag, kept, MISSING).numpy()})
 
-def identical_groups(x: Tensor) -> Tensor:
-    "A group number per image: identical images (NaN pixels compared as equal) share one."
-    return torch.unique(x.cpu().nan_to_num(9.).flatten(1), dim=0, return_inverse=True)[1]
+def row_hashes(x: Tensor) -> list[bytes]:
+    "A 128-bit hash of each image's pixels (NaN read as 9, −0 as 0), so that identical images hash alike."
+    v = (x.cpu().float().nan_to_num(9.).flatten(1) + 0.).contiguous().numpy()
+    return [hashlib.blake2b(row.tobytes(), digest_size=16).digest() for row in v]
+
+def identical_groups(x: Tensor, client=None) -> Tensor:
+    """A group number per image: identical images (NaN pixels compared as equal) share one. With a Dask `client`, by
+    hashing blocks of 4,096 images on its workers (`row_hashes`)."""
+    if check_client(client) is None:
+        return torch.unique(x.cpu().nan_to_num(9.).flatten(1), dim=0, return_inverse=True)[1]
+    blocks = client.scatter([x[i:i + 4096] for i in range(0, len(x), 4096)])
+    blocks = client.gather(client.map(row_hashes, blocks, pure=False))
+    return torch.from_numpy(pd.factorize(pd.Series([h for hashes in blocks for h in hashes]))[0])
 
 @checked(ds=arg.image_set)
-def find_exact_duplicates(ds: ImageSet) -> pd.DataFrame:
-    "Rows identical to a row with a lower id (NaN pixels compared as equal), and the id each one copies."
-    groups, ids = identical_groups(ds.x), ds.ids.cpu()
+def find_exact_duplicates(ds: ImageSet, client=None) -> pd.DataFrame:
+    """Rows identical to a row with a lower id (NaN pixels compared as equal), and the id each one copies (hashed on a
+    Dask `client`'s workers, if given)."""
+    groups, ids = identical_groups(ds.x, client), ds.ids.cpu()
     return _copies('exact_duplicate', ids, groups, (ids == _kept(ids, groups)).float())
 
-def near_pairs(x: Tensor, k: int = 5, min_candidate: float = 0.9) -> tuple[Tensor, Tensor]:
-    "Candidate pairs (m×2, i<j) from two cheap neighbour searches, and their aligned similarity."
+def near_pairs(x: Tensor, k: int = 5, min_candidate: float = 0.9, client=None) -> tuple[Tensor, Tensor]:
+    "Candidate pairs (m×2, i<j) from two cheap neighbour searches (on a Dask `client`'s workers); aligned similarity."
     x = x.cpu()
     pairs = []
     for view in (x.nan_to_num(-1), centred(x)):
-        sims, idx = nearest(unit_rows(F.avg_pool2d(view, 2) if min(x.shape[2:]) >= 8 else view), k=k)
+        sims, idx = nearest(unit_rows(F.avg_pool2d(view, 2) if min(x.shape[2:]) >= 8 else view), k=k, client=client)
         keep = sims >= min_candidate
         rows = torch.arange(len(x))[:, None].expand_as(idx)
         pairs.append(torch.stack([rows[keep], idx[keep]], 1))
@@ -188,22 +221,25 @@ def near_pairs(x: Tensor, k: int = 5, min_candidate: float = 0.9) -> tuple[Tenso
     return pairs, sim
 
 @checked(ds=arg.image_set)
-def find_near_duplicates(ds: ImageSet, threshold: float = 0.98, k: int = 5) -> pd.DataFrame:
-    "Rows whose aligned similarity to a row with a lower id (directly or through a chain) reaches `threshold`."
-    check_number(threshold, 'threshold', 0, 1); check_int(k, 'k', 1)
-    pairs, sim = near_pairs(ds.x, k=k)
+def find_near_duplicates(ds: ImageSet, threshold: float = 0.98, k: int = 5, client=None) -> pd.DataFrame:
+    """Rows whose aligned similarity to a row with a lower id (directly or through a chain) reaches `threshold`; the
+    neighbour searches on a Dask `client`'s workers, if given."""
+    check_number(threshold, 'threshold', 0, 1); check_int(k, 'k', 1); check_client(client)
+    pairs, sim = near_pairs(ds.x, k=k, client=client)
     best = torch.zeros(len(ds))                           # each row's highest similarity to any candidate partner
     if len(pairs): best.scatter_reduce_(0, pairs.flatten(), sim.repeat_interleave(2), 'amax')
     return _copies('near_duplicate', ds.ids.cpu(), _groups(len(ds), pairs[sim >= threshold]), (1 - best).clamp(0, 1))
 
 # %% ../nbs/03_audit.ipynb #76a2ddf7
 @checked(ds=arg.image_set, reference=arg.optional(arg.image_set))
-def find_outliers(ds: ImageSet, k: int = 10, spread: float = 6., reference: ImageSet | None = None) -> pd.DataFrame:
-    "Rows far from their `k` nearest neighbours (in the set, or in a trusted `reference` set)."
-    check_int(k, 'k', 1); check_number(spread, 'spread', 0, lo_open=True)
+def find_outliers(ds: ImageSet, k: int = 10, spread: float = 6., reference: ImageSet | None = None,
+                  client=None) -> pd.DataFrame:
+    """Rows far from their `k` nearest neighbours (in the set, or in a trusted `reference` set); the searches on a Dask
+    `client`'s workers, if given."""
+    check_int(k, 'k', 1); check_number(spread, 'spread', 0, lo_open=True); check_client(client)
     u = unit_rows(ds.x.cpu())
-    dist = 1 - nearest(u, None if reference is None else unit_rows(reference.x.cpu()), k=k)[0].mean(1)
-    base = dist if reference is None else 1 - nearest(unit_rows(reference.x.cpu()), k=k)[0].mean(1)
+    dist = 1 - nearest(u, None if reference is None else unit_rows(reference.x.cpu()), k=k, client=client)[0].mean(1)
+    base = dist if reference is None else 1 - nearest(unit_rows(reference.x.cpu()), k=k, client=client)[0].mean(1)
     med = base.median()
     mad = (base - med).abs().median().clamp_min(1e-6)
     flag = dist > med + spread * mad
@@ -282,10 +318,11 @@ def find_label_issues(ds: ImageSet, probs: Tensor | None = None, folds: int = 4,
 
 # %% ../nbs/03_audit.ipynb #86e18908
 @checked(ds=arg.image_set)
-def find_label_conflicts(ds: ImageSet) -> pd.DataFrame:
-    "Identical images given different labels: every labelled row of such a group; score, the share of it that agrees."
+def find_label_conflicts(ds: ImageSet, client=None) -> pd.DataFrame:
+    """Identical images given different labels: every labelled row of such a group; score, the share of it that agrees
+    (images hashed on a Dask `client`'s workers, if given)."""
     if ds.y is None: raise ValueError(f"{ds.name} has no labels: the label_conflict check needs them.")
-    group, y, k = identical_groups(ds.x), ds.y.cpu(), max(ds.num_classes, 1)
+    group, y, k = identical_groups(ds.x, client), ds.y.cpu(), max(ds.num_classes, 1)
     labelled, pair = y >= 0, group * k + y.clamp_min(0)
     in_group = torch.bincount(group[labelled], minlength=len(ds))[group].float()
     agreeing = torch.bincount(pair[labelled], minlength=len(ds) * k)[pair].float()
@@ -328,12 +365,14 @@ def _needs_labels(ds: ImageSet, settings: dict) -> str | None:
 CHECKS = {c.name: c for c in [
     Check('missing', find_missing, 'completeness', ('impute', 'drop', 'keep'), ('missing_pixels',)),
     Check('invalid', find_invalid, 'usability', ('drop', 'keep'), ('outliers', 'corrupt_images')),
-    Check('exact_duplicate', find_exact_duplicates, 'consistency', ('drop', 'keep'), ('duplicates',)),
-    Check('label_conflict', find_label_conflicts, 'consistency', ('drop', 'review', 'keep'), skip=_needs_labels),
+    Check('exact_duplicate', find_exact_duplicates, 'consistency', ('drop', 'keep'), ('duplicates',),
+          dict(client='client')),
+    Check('label_conflict', find_label_conflicts, 'consistency', ('drop', 'review', 'keep'), (),
+          dict(client='client'), _needs_labels),
     Check('near_duplicate', find_near_duplicates, 'consistency', ('drop', 'keep'), ('duplicates',),
-          dict(near_threshold='threshold')),
+          dict(near_threshold='threshold', client='client')),
     Check('outlier', find_outliers, 'accuracy', ('drop', 'keep'), ('outliers', 'corrupt_images'),
-          dict(reference='reference')),
+          dict(reference='reference', client='client')),
     Check('label', find_label_issues, 'accuracy', ('relabel', 'review', 'drop', 'keep'), ('label_noise',),
           dict(probs='probs', folds='folds', seed='seed', device='device'), _label_check_note),
 ]}
@@ -482,7 +521,7 @@ LONG_AUDIT_ROWS = 10_000      # from here the label check's CNNs take minutes on
 @checked(ds=arg.image_set, seed=arg.whole(), progress=arg.optional(arg.flag))
 def audit(ds: ImageSet, checks=None, reference: ImageSet | None = None, near_threshold: float = 0.98,
           folds: int = 4, seed: int = 0, probs: Tensor | None = None, device=None, progress: bool | None = None,
-          **fit_kwargs) -> AuditReport:
+          client=None, **fit_kwargs) -> AuditReport:
     """Run the `checks` on `ds` and return an `AuditReport`: a table with a flag `is_<check>_issue` and a score per
     row and check, the four quality scores, the class counts and how long each check took. `ds` is never changed.
 
@@ -493,8 +532,9 @@ def audit(ds: ImageSet, checks=None, reference: ImageSet | None = None, near_thr
     epochs each by default: about 40 s for 5,000 28×28 images on two CPU cores, `python bench/audit.py --sweep`),
     unless `probs` are given; `fit_kwargs` go to that classifier (`epochs`, `width`, ...), or `checks={'label':
     dict(method='knn')}` takes seconds for slightly lower F1. `progress` shows a bar over the CNNs' epochs with its
-    time estimate (by default from `LONG_AUDIT_ROWS` rows up). Turn the report into a cleaning plan with
-    `genq.clean.make_plan`."""
+    time estimate (by default from `LONG_AUDIT_ROWS` rows up). With a Dask `client` (`dask.distributed.Client`), the
+    duplicate, label-conflict and outlier checks hash and search on its workers, with the same flags. Turn the report
+    into a cleaning plan with `genq.clean.make_plan`."""
     if fit_kwargs and not any(CHECKS[n].settings() is None for n in chosen_checks(checks)): raise TypeError(
         f"audit got unknown arguments {sorted(fit_kwargs)}: only checks that train a classifier ('label') take them.")
     chosen = chosen_checks(checks)
@@ -504,7 +544,8 @@ def audit(ds: ImageSet, checks=None, reference: ImageSet | None = None, near_thr
     check_int(folds, 'folds', 2); check_number(near_threshold, 'near_threshold', 0, 1)
     if reference is not None: check_set(reference, 'reference')
     if probs is not None: _check_probs(probs, ds)
-    given = dict(reference=reference, near_threshold=near_threshold, folds=folds, seed=seed, probs=probs, device=device)
+    given = dict(reference=reference, near_threshold=near_threshold, folds=folds, seed=seed, probs=probs, device=device,
+                 client=check_client(client))
     parts, notes, seconds = [_row_table(ds)], [], {}
     for name, own in chosen.items():
         check = CHECKS[name]

@@ -38,9 +38,9 @@ __all__ = ['MODELS', 'REMEDIES', 'SPLIT', 'REMEDY_STEPS', 'FAMILIES', 'LOWER_IS_
            'new_model', 'dirty_set', 'score', 'run_with_model', 'run', 'code_only', 'code_fingerprint', 'run_key',
            'cache_dir', 'run_grid', 'model_for', 'controls', 'plot_dose', 'bootstrap_mean', 'recovery', 'Study',
            'study_dataset', 'study', 'halves_runs', 'generalization_runs', 'image_similarity', 'same_noise',
-           'stacked_mnist', 'study_results', 'shipped_doses', 'cover_table', 'plot_cover', 'cover_markdown',
-           'git_commit', 'provenance', 'save_results', 'load_results', 'same_rows_note', 'result_status',
-           'full_scale_note', 'results_dir']
+           'stacked_mnist', 'study_results', 'shipped_doses', 'cover_row', 'cover_table', 'plot_cover',
+           'cover_markdown', 'git_commit', 'provenance', 'save_results', 'load_results', 'same_rows_note',
+           'result_status', 'full_scale_note', 'results_dir']
 
 # %% ../nbs/10_experiment.ipynb #52b4b9d3
 MODELS = ('gan', 'vae', 'diffusion')
@@ -354,7 +354,7 @@ def controls(dataset: str = 'mnist5k', seed: int = 0, downstream: bool = False) 
 
 # %% ../nbs/10_experiment.ipynb #8bfa8e1c
 LOWER_IS_BETTER = ('fid', 'kid', 'mode_kl', 'train_mix_kl', 'copy_rate', 'repeated_share', 'extraction_rate',
-                   'closer_than_real')
+                   'closer_than_real', 'verbatim', 'hallucination')
 
 def plot_dose(df: pd.DataFrame, metric: str, x: str = 'rate', by: str = 'remedy', ax=None, title: str | None = None,
               xlabel: str | None = None):
@@ -595,23 +595,27 @@ def shipped_doses(provenances: dict) -> dict:
     `dose`."""
     return {n: d for n, d in PROTOCOL_1_DOSES.items() if n in provenances and provenances[n].get('protocol', 1) == 1}
 
+def cover_row(r: pd.DataFrame, metric: str, dose: str) -> dict:
+    """One row of the cover table from `recovery`'s table `r` for `metric` at `dose` (a label): the metric clean and
+    dirty, the loss with its interval, the remedy that moves the metric furthest the right way, its value, the share
+    it recovers (with interval) and the verdict."""
+    sign = -1 if metric in LOWER_IS_BETTER else 1
+    best = (sign * r.change.drop(index='none').astype(float)).idxmax()
+    return dict(metric=metric, dose=dose, seeds=r.seeds[best], clean=r.clean['none'], dirty=r.loc['none', metric],
+                loss=r.loss['none'], loss_lo=r.loss_lo['none'], loss_hi=r.loss_hi['none'], best_remedy=best,
+                remedied=r.loc[best, metric], recovered=r.recovered[best], recovered_lo=r.recovered_lo[best],
+                recovered_hi=r.recovered_hi[best],
+                verdict=r.verdict[best] if r.verdict['none'] == 'loss measured' else r.verdict['none'])
+
 def cover_table(frames: dict, doses: dict | None = None) -> pd.DataFrame:
-    """Per study in `frames` (name → rows): the metric clean and dirty, the loss with its interval, the remedy that
-    moves the metric furthest the right way, its value, the share it recovers (with interval) and the verdict
-    (`recovery`). `doses` (name → dose) replaces the study's `dose` for rows run on another grid."""
+    """Per study in `frames` (name → rows): its `cover_row` at the study's `dose`. `doses` (name → dose) replaces the
+    study's `dose` for rows run on another grid."""
     out = {}
     for name, df in frames.items():
         st = STUDIES[name]
         metric, x, dose = st.metric, st.x, (doses or {}).get(name, st.dose)
         r = recovery(st.cover_rows(df), metric, dose, clean_rate=st.clean_dose, x=x)
-        sign = -1 if metric in LOWER_IS_BETTER else 1
-        best = (sign * r.change.drop(index='none').astype(float)).idxmax()
-        out[name] = dict(metric=metric, dose=f'{x} {dose:g}', seeds=r.seeds[best], clean=r.clean['none'],
-                         dirty=r.loc['none', metric],
-                         loss=r.loss['none'], loss_lo=r.loss_lo['none'], loss_hi=r.loss_hi['none'], best_remedy=best,
-                         remedied=r.loc[best, metric], recovered=r.recovered[best], recovered_lo=r.recovered_lo[best],
-                         recovered_hi=r.recovered_hi[best], verdict=r.verdict[best]
-                         if r.verdict['none'] == 'loss measured' else r.verdict['none'])
+        out[name] = cover_row(r, metric, f'{x} {dose:g}')
     return pd.DataFrame(out).T.rename_axis('study')
 
 # %% ../nbs/10_experiment.ipynb #7efd959f

@@ -167,13 +167,16 @@ def answer_steps(attributes=ATTRIBUTES) -> int:
     values = [v for a in attributes for v in ([LONGEST_DATE] if a == 'birth_date' else VALUES[a])]
     return 1 + max(len(words(v)) for v in values)
 
-def answers(model: LM, vocab: Vocab, truth: pd.DataFrame, attributes=ATTRIBUTES) -> pd.DataFrame:
-    """Ask the model every fact of `truth`: its greedy completion of each person's prompt for each attribute, up to the
-    sentence's end. One row per (person, attribute): the answer, whether it is `correct`, and whether it is a
-    `hallucination`, a well-formed value of that attribute that is wrong."""
+def answers(model: LM, vocab: Vocab, truth: pd.DataFrame, attributes=ATTRIBUTES, prefix: str = '') -> pd.DataFrame:
+    """Ask the model every fact of `truth`: its greedy completion of each person's prompt for each attribute (after
+    `prefix`, e.g. a source tag the training documents began with), up to the sentence's end. One row per (person,
+    attribute): the answer, whether it is `correct`, and whether it is a `hallucination`, a well-formed value of that
+    attribute that is wrong."""
     check_model(model); check_truth(truth); steps = answer_steps(attributes)
+    if not isinstance(prefix, str): raise TypeError(f"prefix should be a string of words. Got {prefix!r}.")
     rows = [(i, a) for a in attributes for i in range(len(truth))]
-    said = complete(model, vocab, [prompt(truth['name'].iat[i], a) for i, a in rows], steps=steps)
+    lead = f'{prefix} ' if prefix else ''
+    said = complete(model, vocab, [lead + prompt(truth['name'].iat[i], a) for i, a in rows], steps=steps)
     df = pd.DataFrame(rows, columns=['person', 'attribute'])
     df['truth'] = [truth[a].iat[i] for i, a in rows]
     df['answer'] = [s.split('.')[0].strip() for s in said]

@@ -12,13 +12,14 @@ import torch
 from .data import arg, checked
 import time
 from .audit import AuditReport, Check, CHECKS, chosen_checks, register, _copies, _groups, _kept, _unflagged
+from .audit import check_client
 from .clean import CleaningPlan, make_plan, plan_rows
 from .text import TextSet, check_text, words, facts
 
 # %% auto #0
-__all__ = ['TEXT_CHECKS', 'normalised', 'find_duplicate_text', 'shingles', 'jaccard', 'minhash_pairs', 'find_near_duplicate_text',
-           'fact_table', 'find_contradictions', 'bigram_scores', 'find_junk', 'find_truncated', 'text_quality',
-           'audit_text', 'apply_text_plan', 'clean_text']
+__all__ = ['TEXT_CHECKS', 'normalised', 'find_duplicate_text', 'shingles', 'jaccard', 'minhash_signatures', 'minhash_pairs',
+           'find_near_duplicate_text', 'fact_table', 'find_contradictions', 'bigram_scores', 'find_junk',
+           'find_truncated', 'text_quality', 'audit_text', 'apply_text_plan', 'clean_text']
 
 # %% ../nbs/20_text_audit.ipynb #44e9a577
 def normalised(doc: str) -> str:
@@ -41,21 +42,33 @@ def jaccard(a: set, b: set) -> float:
     "|a ∩ b| / |a ∪ b|: 1 for equal sets, 0 for disjoint ones."
     return len(a & b) / max(len(a | b), 1)
 
-def minhash_pairs(sets: list, threshold: float, num_perm: int = 128, seed: int = 1) -> list:
+def minhash_signatures(sets: list, num_perm: int = 128, seed: int = 1) -> list:
+    "datasketch's MinHash signature of each set of strings: the same for a set whichever shard it is hashed in."
+    from datasketch import MinHash
+    return MinHash.bulk([[s.encode() for s in x] for x in sets], num_perm=num_perm, seed=seed)
+
+def minhash_pairs(sets: list, threshold: float, num_perm: int = 128, seed: int = 1, client=None) -> list:
     """Candidate pairs (i < j) whose Jaccard similarity is likely at least `threshold`: MinHash signatures of the
-    sets and locality-sensitive hashing (datasketch's `MinHashLSH`), so that not every pair is compared."""
-    from datasketch import MinHash, MinHashLSH
-    hashes = MinHash.bulk([[s.encode() for s in x] for x in sets], num_perm=num_perm, seed=seed)
+    sets and locality-sensitive hashing (datasketch's `MinHashLSH`), so that not every pair is compared. With a Dask
+    `client`, the signatures (the costly part) are computed on its workers, 1,000 sets a task."""
+    from datasketch import MinHashLSH
+    if check_client(client) is None: hashes = minhash_signatures(sets, num_perm, seed)
+    else:
+        shards = client.scatter([sets[i:i + 1000] for i in range(0, len(sets), 1000)])
+        done = client.gather(client.map(minhash_signatures, shards, num_perm=num_perm, seed=seed, pure=False))
+        hashes = [h for shard in done for h in shard]
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     for i, h in enumerate(hashes): lsh.insert(i, h)
     return sorted({(min(i, j), max(i, j)) for i, h in enumerate(hashes) for j in lsh.query(h) if j != i})
 
 @checked(threshold=arg.number(0, 1, lo_open=True), n=arg.whole(1), num_perm=arg.whole(16))
-def find_near_duplicate_text(ts: TextSet, threshold: float = 0.5, n: int = 3, num_perm: int = 128) -> pd.DataFrame:
+def find_near_duplicate_text(ts: TextSet, threshold: float = 0.5, n: int = 3, num_perm: int = 128,
+                             client=None) -> pd.DataFrame:
     """Documents whose `n`-word shingles overlap those of a document with a lower id (directly or through a chain) by
-    a Jaccard similarity of at least `threshold`: MinHash LSH proposes pairs, the exact Jaccard confirms them."""
+    a Jaccard similarity of at least `threshold`: MinHash LSH proposes pairs, the exact Jaccard confirms them. With a
+    Dask `client`, the MinHash signatures are computed on its workers (`minhash_pairs`)."""
     sets = [shingles(d, n) for d in check_text(ts).docs]
-    pairs = minhash_pairs(sets, threshold, num_perm)
+    pairs = minhash_pairs(sets, threshold, num_perm, client=client)
     sims = torch.tensor([jaccard(sets[i], sets[j]) for i, j in pairs])
     pairs = torch.tensor(pairs, dtype=torch.long).reshape(-1, 2)
     best = torch.zeros(len(ts))                           # each document's highest similarity to a proposed partner
@@ -128,7 +141,7 @@ def find_truncated(ts: TextSet) -> pd.DataFrame:
 TEXT_CHECKS = [register(c) for c in [
     Check('duplicate_text', find_duplicate_text, 'consistency', ('drop', 'keep'), ('duplicate_docs',), reads='text'),
     Check('near_duplicate_text', find_near_duplicate_text, 'consistency', ('drop', 'keep'),
-          ('near_duplicate_docs', 'duplicate_docs'), dict(near_threshold='threshold'), reads='text'),
+          ('near_duplicate_docs', 'duplicate_docs'), dict(near_threshold='threshold', client='client'), reads='text'),
     Check('contradiction', find_contradictions, 'accuracy', ('drop', 'review', 'keep'), ('contradictions',),
           reads='text'),
     Check('junk', find_junk, 'usability', ('drop', 'keep'), ('junk_docs',), reads='text'),
@@ -139,12 +152,14 @@ def text_quality(table: pd.DataFrame) -> dict:
     return {d: _unflagged(table, d) for d in ('accuracy', 'completeness', 'consistency', 'usability')}
 
 @checked(near_threshold=arg.number(0, 1, lo_open=True))
-def audit_text(ts: TextSet, checks=None, near_threshold: float = 0.6) -> AuditReport:
+def audit_text(ts: TextSet, checks=None, near_threshold: float = 0.6, client=None) -> AuditReport:
     """Run the text `checks` on `ts` (names from `CHECKS` that read text, all by default, or {name: settings}) and
     return an `AuditReport`: a row per document (its id), a flag and a score per check, the four quality scores and
-    each check's time. `near_threshold`: the near-duplicate check's Jaccard threshold. `ts` is never changed."""
+    each check's time. `near_threshold`: the near-duplicate check's Jaccard threshold; `client`: a Dask client on
+    whose workers the near-duplicate check computes its MinHash signatures. `ts` is never changed."""
     check_text(ts)
-    given, parts, seconds = dict(near_threshold=near_threshold), [pd.DataFrame(dict(id=ts.ids.tolist()))], {}
+    given, seconds = dict(near_threshold=near_threshold, client=check_client(client)), {}
+    parts = [pd.DataFrame(dict(id=ts.ids.tolist()))]
     for name, own in chosen_checks(checks, reads='text').items():
         check, t0 = CHECKS[name], time.perf_counter()
         parts.append(check.find(ts, **{**{to: given[a] for a, to in check.shared.items()}, **own}))

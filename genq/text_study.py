@@ -4,6 +4,7 @@
 
 # %% ../nbs/21_text_studies.ipynb #8d80123a
 from __future__ import annotations
+import dataclasses
 import numpy as np
 import pandas as pd
 import torch
@@ -15,13 +16,14 @@ from .text import (TextSet, Vocab, people, corpus, tokens, zipf_mentions, words,
 from .lm import LM, train_lm, answers, continuations
 from .text_audit import audit_text, clean_text
 from .audit import prf
-from .experiment import bootstrap_mean
+from .experiment import bootstrap_mean, cover_row, recovery
 
 # %% auto #0
-__all__ = ['COPIES', 'FORMS', 'ARMS', 'JUNK', 'TEXT_STUDIES', 'lm_scale', 'fit_lm', 'repeat_docs', 'copy_counts', 'verbatim',
-           'regeneration', 'duplicates_run', 'duplicates_rows', 'augmentation_run', 'augment_scale',
+__all__ = ['COPIES', 'FORMS', 'ARMS', 'TAG', 'JUNK', 'TEXT_STUDIES', 'lm_scale', 'fit_lm', 'repeat_docs', 'copy_counts',
+           'verbatim', 'regeneration', 'duplicates_run', 'duplicates_rows', 'augmentation_run', 'augment_scale',
            'augmentation_rows', 'companions', 'contradiction_run', 'contradiction_rates', 'contradiction_rows',
-           'junk_run', 'junk_rows', 'long_tail_run', 'long_tail_rows', 'by_mentions', 'text_claims']
+           'source_tagged', 'junk_run', 'junk_rows', 'long_tail_run', 'long_tail_rows', 'by_mentions', 'text_claims',
+           'text_cover']
 
 # %% ../nbs/21_text_studies.ipynb #4157eb7b
 def lm_scale() -> dict:
@@ -182,17 +184,30 @@ def contradiction_rows(seeds) -> pd.DataFrame:
         repeats_false=('repeats_false', 'mean'), docs=('docs', 'first')).reset_index()
 
 # %% ../nbs/21_text_studies.ipynb #6698a5d8
+TAG = 'wikibio'                  # the source tag: a word no biography and no junk document uses
+
+def source_tagged(ts: TextSet, useful: Tensor, tag: str = TAG) -> TextSet:
+    "`ts` with `tag` at the start of each document that `useful` marks (a new set; the junk keeps no tag)."
+    useful = useful.tolist()
+    if len(useful) != len(check_text(ts)): raise ValueError(
+        f"useful should mark each of the {len(ts)} documents. Got {len(useful)}.")
+    docs = [f'{tag} {d}' if u else d for d, u in zip(ts.docs, useful)]
+    return dataclasses.replace(ts, docs=docs, meta=_record(ts, 'source_tag', tag=tag))
+
 @checked(seed=arg.whole(), junk=arg.number(0), remedy=arg.one_of('none', 'filter'),
-         exposure=arg.one_of('equal', 'same steps'), n=arg.whole(1))
-def junk_run(seed: int, junk: float, remedy: str = 'none', exposure: str = 'equal', n: int = 40, **changes) -> dict:
+         exposure=arg.one_of('equal', 'same steps'), tag=arg.flag, n=arg.whole(1))
+def junk_run(seed: int, junk: float, remedy: str = 'none', exposure: str = 'equal', tag: bool = False, n: int = 40,
+             **changes) -> dict:
     """One run of the junk study: `n` people with four rewritten biographies each and `junk` word-salad documents per
     biography, trained as is (`remedy='none'`) or after the junk check against a clean reference (`'filter'`), for
-    the steps that see each biography as often as without junk (`exposure='equal'`) or for the same steps. Answer
-    accuracy and hallucination, and the filter's precision and recall."""
-    vocab, truth = Vocab.of(), people(n, seed=seed)
+    the steps that see each biography as often as without junk (`exposure='equal'`) or for the same steps. With `tag`,
+    every biography begins with the source tag `TAG` (in the vocabulary, and before every question). Answer accuracy
+    and hallucination, and the filter's precision and recall."""
+    vocab, truth = (Vocab.of([TAG]) if tag else Vocab.of()), people(n, seed=seed)
     base = corpus(truth, mentions=4, rewrite=True, seed=seed)
     ts, mask = junk_docs(base, junk, seed=seed)
-    out = dict(seed=seed, junk=junk, remedy=remedy, exposure=exposure)
+    if tag: ts = source_tagged(ts, ~mask)
+    out = dict(seed=seed, junk=junk, remedy=remedy, exposure=exposure, tag=tag)
     if remedy == 'filter':
         reference = corpus(people(100, seed=10_000 + seed), rewrite=True, seed=10_000 + seed)
         report = audit_text(ts, checks={'junk': dict(reference=reference)})
@@ -201,17 +216,19 @@ def junk_run(seed: int, junk: float, remedy: str = 'none', exposure: str = 'equa
     s = {**lm_scale(), **augment_scale(), **changes}
     check_int(s['steps'], 'steps', 1)
     steps = round(s['steps'] * len(ts) / len(base)) if exposure == 'equal' else s['steps']
-    a = answers(fit_lm(ts, vocab, seed, **{**s, 'steps': steps}), vocab, truth)
+    a = answers(fit_lm(ts, vocab, seed, **{**s, 'steps': steps}), vocab, truth, prefix=TAG if tag else '')
     return out | dict(docs=len(ts), steps=steps, accuracy=a.correct.mean(), hallucination=a.hallucination.mean())
 
 # %% ../nbs/21_text_studies.ipynb #faee3fa9
 JUNK = (1.0, 3.0)
 
 def junk_rows(seeds) -> pd.DataFrame:
-    "The junk study over `seeds`: the clean run, and at each dose of `JUNK` junk kept, filtered, and at the same steps."
+    """The junk study over `seeds`: the clean run, and at each dose of `JUNK` junk kept, filtered, and at the same
+    steps; with the source tag, clean and at the top dose."""
     return pd.DataFrame([junk_run(seed, 0) for seed in seeds]
                         + [junk_run(seed, j, remedy) for seed in seeds for j in JUNK for remedy in ('none', 'filter')]
-                        + [junk_run(seed, j, exposure='same steps') for seed in seeds for j in JUNK])
+                        + [junk_run(seed, j, exposure='same steps') for seed in seeds for j in JUNK]
+                        + [junk_run(seed, j, tag=True) for seed in seeds for j in (0., max(JUNK))])
 
 # %% ../nbs/21_text_studies.ipynb #6fd3e274
 @checked(seed=arg.whole(), n=arg.whole(4), most=arg.whole(1))
@@ -250,21 +267,44 @@ def text_claims(f: dict) -> pd.DataFrame:
     a = f['augmentation'].set_index(['form', 'seed']).accuracy.sort_index()
     con = f['contradictions']
     h = con[con.contradicted].groupby(['arm', 'seed']).hallucination.mean()          # over the doses
-    j = f['junk'].set_index(['exposure', 'remedy', 'junk', 'seed']).accuracy.sort_index()
-    by, top = by_mentions(f['long_tail']), max(COPIES)
-    diffs = {f'verbatim share: {top} copies − once': v['none', top] - v['none', 1],
-             f'verbatim share: deduplicated − as trained ({top} copies)': v['dedup', top] - v['none', top],
+    j = f['junk'].set_index(['tag', 'exposure', 'remedy', 'junk', 'seed']).accuracy.sort_index()
+    top = max(JUNK)
+    by, most = by_mentions(f['long_tail']), max(COPIES)
+    diffs = {f'verbatim share: {most} copies − once': v['none', most] - v['none', 1],
+             f'verbatim share: deduplicated − as trained ({most} copies)': v['dedup', most] - v['none', most],
              'accuracy: four rewrites − one biography': a['four rewrites'] - a['one biography'],
              'accuracy: four copies − one biography': a['four copies'] - a['one biography'],
              'hallucination, contradicted facts: false − true companions': h['false companions'] - h['true companions'],
              'hallucination, contradicted facts: resolved − false companions': h['resolved'] - h['false companions'],
-             f'accuracy: {max(JUNK):g} junk per biography − clean (equal exposure)':
-                 j['equal', 'none', max(JUNK)] - j['equal', 'none', 0],
-             f'accuracy: {max(JUNK):g} junk per biography − clean (same steps)':
-                 j['same steps', 'none', max(JUNK)] - j['equal', 'none', 0],
-             f'accuracy: filtered − junk kept ({max(JUNK):g} per biography)':
-                 j['equal', 'filter', max(JUNK)] - j['equal', 'none', max(JUNK)],
+             f'accuracy: {top:g} junk per biography − clean (equal exposure)':
+                 j[False, 'equal', 'none', top] - j[False, 'equal', 'none', 0],
+             f'accuracy: {top:g} junk per biography − clean (same steps)':
+                 j[False, 'same steps', 'none', top] - j[False, 'equal', 'none', 0],
+             f'accuracy: filtered − junk kept ({top:g} per biography)':
+                 j[False, 'equal', 'filter', top] - j[False, 'equal', 'none', top],
+             f'accuracy: source-tagged − untagged ({top:g} junk per biography)':
+                 j[True, 'equal', 'none', top] - j[False, 'equal', 'none', top],
+             f"junk's cost ({top:g} per biography): source-tagged − untagged":
+                 (j[True, 'equal', 'none', top] - j[True, 'equal', 'none', 0])
+                 - (j[False, 'equal', 'none', top] - j[False, 'equal', 'none', 0]),
              'accuracy: 5–8 mentions − 1': by.loc['5–8'] - by.loc['1']}
     rows = {k: dict(zip(('mean', 'lo', 'hi'), bootstrap_mean(d.dropna().tolist())), seeds=int(d.notna().sum()))
             for k, d in diffs.items()}
     return pd.DataFrame(rows).T.astype({'seeds': int}).rename_axis('claim')
+
+def text_cover(f: dict) -> pd.DataFrame:
+    """The cover table's rows (`genq.experiment.cover_row`) for the text defects that have a remedy, from the studies'
+    rows (`f`, by `TEXT_STUDIES` name), each at its top dose: documents in the most copies against documents seen
+    once (remedy: exact deduplication); contradicted facts against the same facts beside a true companion (remedy:
+    resolution by majority); the most junk per biography at equal exposure against none (remedy: the junk filter,
+    which rebuilds the clean corpus where it finds every junk document and nothing else)."""
+    d, c, j = f['duplicates'], f['contradictions'], f['junk']
+    c = c[c.contradicted & (c.rate == c.rate.max())]
+    c = c.assign(remedy=np.where(c.arm == 'resolved', 'resolve', 'none'),
+                 rate=np.where(c.arm == 'true companions', 0., c.rate))
+    cases = {'duplicated documents': (d, 'verbatim', 'copies', d.copies.max(), 1),
+             'contradicted facts': (c, 'hallucination', 'rate', c.rate.max(), 0.),
+             'junk documents': (j[(j.exposure == 'equal') & ~j.tag.astype(bool)].assign(rebuilt_clean=j.f1 == 1),
+                                'accuracy', 'junk', j.junk.max(), 0.)}
+    return pd.DataFrame({name: cover_row(recovery(df, metric, dose, clean_rate=clean, x=x), metric, f'{x} {dose:g}')
+                         for name, (df, metric, x, dose, clean) in cases.items()}).T.rename_axis('study')

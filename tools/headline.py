@@ -1,5 +1,5 @@
 """The README's result tables, generated from the results shipped in genq/results: the image studies' headline
-(full scale) and the text studies' claims (chapter 21's `text_claims`).
+(full scale) and the text studies' cover rows and claims (chapter 21's `text_cover` and `text_claims`).
 
     python tools/headline.py          # rewrite the tables between their markers in README.md
     python tools/headline.py --check  # exit 1 if README.md's tables are not the generated ones
@@ -37,10 +37,11 @@ def generated_section() -> str:
 
 def text_section() -> str:
     "The text studies' claims, paired by seed with 95% intervals, and a line per shipped file on where it came from."
-    from genq.text_study import TEXT_STUDIES, text_claims
+    from genq.text_study import TEXT_STUDIES, text_claims, text_cover
     shipped = {name: load_results(f'text_{name}') for name in TEXT_STUDIES}
-    claims = text_claims({name: rows for name, (rows, _) in shipped.items()})
-    lines = ['| claim | seeds | mean [95% CI] |', '|---|---|---|']
+    rows = {name: rows for name, (rows, _) in shipped.items()}
+    claims = text_claims(rows)
+    lines = [cover_markdown(text_cover(rows)), '', '| claim | seeds | mean [95% CI] |', '|---|---|---|']
     lines += [f"| {k} | {int(r.seeds)} | {r['mean']:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}] |" for k, r in claims.iterrows()]
     lines.append('')
     for name, (rows, p) in shipped.items():
