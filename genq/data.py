@@ -18,7 +18,8 @@ __all__ = ['MISSING', 'DIGIT_CLASSES', 'FASHION_DIRS', 'FASHION_SHA256', 'FASHIO
            'quick_mode', 'by_scale', 'default_device', 'check_images', 'check_labels', 'to_unit_range', 'check_int',
            'check_number', 'check_set', 'check_choice', 'seeded_generator', 'seeded', 'checked', 'arg', 'ImageSet',
            'append_rows', 'digits', 'mnist5k', 'ring', 'grid', 'image_grid', 'show', 'plot_class_counts', 'translate',
-           'DatasetUnavailableError', 'mnist', 'cifar10', 'read_idx', 'fashion_mnist', 'load', 'from_folder']
+           'DatasetUnavailableError', 'mnist', 'cifar10', 'read_idx', 'fashion_mnist', 'load', 'from_folder',
+           'FolderFiles', 'folder_batches']
 
 # %% ../nbs/01_data.ipynb #8daa31fd
 def quick_mode() -> bool:
@@ -610,6 +611,14 @@ def _folder_files(root: Path) -> tuple[list, tuple]:
 
 LONG_FOLDER_FILES = 2_000     # from here reading a folder takes long enough to show its progress
 
+def _image_folder(path, size: int, channels: int) -> tuple[Path, list, tuple]:
+    "The folder `path`, its (file, label) pairs and class names, after checking the reading settings."
+    root = Path(path)
+    if not root.is_dir(): raise ValueError(f"from_folder needs a folder of images. {str(root)!r} is not a folder.")
+    if channels not in (1, 3): raise ValueError(f"channels should be 1 (grey) or 3 (colour). Got {channels}.")
+    check_int(size, 'size', 1)
+    return root, *_folder_files(root)
+
 @checked(progress=arg.optional(arg.flag))
 def from_folder(path, size: int = 28, channels: int = 1, name: str | None = None,
                 progress: bool | None = None) -> ImageSet:
@@ -619,11 +628,7 @@ def from_folder(path, size: int = 28, channels: int = 1, name: str | None = None
     listed in `.meta['skipped']`; `.meta['paths']` holds each row's file, which audit reports and cleaning plans
     carry. `progress` shows a bar over the files (by default from `LONG_FOLDER_FILES` files up)."""
     from tqdm.auto import tqdm
-    root = Path(path)
-    if not root.is_dir(): raise ValueError(f"from_folder needs a folder of images. {str(root)!r} is not a folder.")
-    if channels not in (1, 3): raise ValueError(f"channels should be 1 (grey) or 3 (colour). Got {channels}.")
-    check_int(size, 'size', 1)
-    files, classes = _folder_files(root)
+    root, files, classes = _image_folder(path, size, channels)
     images, labels, paths, skipped = [], [], [], []
     if progress is None: progress = len(files) >= LONG_FOLDER_FILES
     for f, label in tqdm(files, desc=f'reading {root.name}', unit='file', disable=not progress):
@@ -636,3 +641,42 @@ def from_folder(path, size: int = 28, channels: int = 1, name: str | None = None
     y = torch.tensor(labels) if classes else None
     return ImageSet(to_unit_range(np.stack(images)), y, classes=classes, name=name or root.name,
                     meta=dict(paths=paths, skipped=skipped))
+
+# %% ../nbs/01_data.ipynb #650d27a1
+class FolderFiles(torch.utils.data.Dataset):
+    """The image files of a folder, read one at a time as `from_folder` reads them: (C×size×size pixels, or None for
+    a file that cannot be read; label; position; why it could not be read)."""
+    def __init__(self, files: list, size: int, channels: int):
+        self.files, self.size, self.channels = files, size, channels
+    def __len__(self) -> int: return len(self.files)
+    def __getitem__(self, i: int) -> tuple:
+        f, label = self.files[i]
+        try: return _read_image(f, self.size, self.channels), label, i, ''
+        except Exception as e: return None, label, i, f"{type(e).__name__}: {e}"
+
+def _as_read(items: list) -> list: return items           # the DataLoader's collate: the items as they were read
+
+def _stream(root: Path, files: list, classes: tuple, batch_size: int, size: int, channels: int, workers: int):
+    "`folder_batches`'s generator, once the arguments are checked."
+    paths = [str(f) for f, _ in files]
+    loader = torch.utils.data.DataLoader(FolderFiles(files, size, channels), batch_size=batch_size,
+                                         num_workers=workers, collate_fn=_as_read)
+    for items in loader:
+        read = [it for it in items if it[0] is not None]
+        skipped = [(paths[i], why) for _, _, i, why in items if why]
+        if not read: continue
+        yield ImageSet(to_unit_range(np.stack([it[0] for it in read])),
+                       torch.tensor([it[1] for it in read]) if classes else None,
+                       torch.tensor([it[2] for it in read]), classes=classes, name=root.name,
+                       meta=dict(paths=paths, skipped=skipped))
+
+@checked(batch_size=arg.whole(1), workers=arg.whole(0))
+def folder_batches(path, batch_size: int = 1024, size: int = 28, channels: int = 1, workers: int = 0):
+    """The images of folder `path`, read as `from_folder` reads them, as a stream of `ImageSet`s of up to `batch_size`
+    rows: memory holds one batch, not the folder. A torch `DataLoader` with `workers` processes decodes the files.
+    Each row's id is its file's position in the folder's sorted listing (`.meta['paths']` maps ids to files); each
+    batch lists its unreadable files in `.meta['skipped']`. The arguments are checked at once; the files are read
+    as the stream is consumed."""
+    root, files, classes = _image_folder(path, size, channels)
+    if not files: raise ValueError(f"{str(root)!r} holds no files.")
+    return _stream(root, files, classes, batch_size, size, channels, workers)

@@ -15,11 +15,11 @@ from .data import arg, checked
 from .classifier import SmallCNN, fit_classifier
 
 # %% auto #0
-__all__ = ['LONG_FEATURE_ROWS', 'FEATURE_NETWORKS', 'evaluator_split', 'feature_network', 'features', 'weights_path',
-           'save_feature_network', 'load_feature_network', 'gaussian_stats', 'sqrtm_psd', 'frechet_distance', 'fid',
-           'fid_infinity', 'poly_kernel', 'mmd2_unbiased', 'kid', 'prdc', 'class_probs', 'inception_score',
-           'mode_coverage', 'stacked', 'stacked_modes', 'point_modes', 'memorization', 'data_copying',
-           'extraction_rate', 'psnr', 'ssim', 'evaluate', 'inception_features']
+__all__ = ['LONG_FEATURE_ROWS', 'FEATURE_NETWORKS', 'evaluator_split', 'feature_network', 'features', 'stream_features',
+           'weights_path', 'save_feature_network', 'load_feature_network', 'gaussian_stats', 'sqrtm_psd',
+           'frechet_distance', 'fid', 'fid_infinity', 'poly_kernel', 'mmd2_unbiased', 'kid', 'prdc', 'class_probs',
+           'inception_score', 'mode_coverage', 'stacked', 'stacked_modes', 'point_modes', 'memorization',
+           'data_copying', 'extraction_rate', 'psnr', 'ssim', 'evaluate', 'inception_features']
 
 # %% ../nbs/05_metrics.ipynb #874543d0
 @checked(ds=arg.image_set, seed=arg.whole())
@@ -49,6 +49,16 @@ def features(net: nn.Module | None, x: Tensor, batch: int = 1024, progress: bool
     if progress is None: progress = len(x) >= LONG_FEATURE_ROWS
     batches = tqdm(x.nan_to_num(-1).split(batch), desc='features', unit='batch', disable=not progress)
     return torch.cat([net.embed(b.to(dev)).float().cpu() for b in batches])
+
+def stream_features(net: nn.Module | None, sets, progress: bool = True) -> tuple[Tensor, Tensor]:
+    """`features` of a stream of image sets (e.g. `genq.data.folder_batches`), one set at a time, so that memory
+    holds one set's pixels and the features: (features N×D, each row's id N)."""
+    from tqdm.auto import tqdm
+    feats, ids = [], []
+    for ds in tqdm(sets, desc='features', unit='batch', disable=not progress):
+        feats.append(features(net, check_set(ds, 'each batch').x, progress=False)); ids.append(ds.ids.cpu())
+    if not feats: raise ValueError("The stream held no images: nothing to compute features of.")
+    return torch.cat(feats), torch.cat(ids)
 
 # %% ../nbs/05_metrics.ipynb #7b8699ba
 FEATURE_NETWORKS = dict(mnist5k=dict(shape=(1, 28, 28), classes=10, width=32, epochs=8),

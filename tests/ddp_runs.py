@@ -40,7 +40,7 @@ def resumed(folder, device=None) -> torch.Tensor:
 
 
 if __name__ == '__main__':
-    dev = setup()
+    dev = setup(backend='gloo')          # CPU processes, also where one GPU could not host two NCCL processes
     out = runs(dev)
     if len(sys.argv) > 2: out['resumed'] = resumed(sys.argv[2], dev)
     if world()[0] == 0: torch.save(out, sys.argv[1])

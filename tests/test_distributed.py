@@ -28,7 +28,7 @@ def test_two_processes_train_the_one_process_run(tmp_path):
                            str(HERE / 'ddp_runs.py'), str(tmp_path / 'two.pt'), str(tmp_path)], env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
-    two, one = torch.load(tmp_path / 'two.pt'), ddp_runs.runs()
+    two, one = torch.load(tmp_path / 'two.pt'), ddp_runs.runs('cpu')
     for family in ('vae', 'gan', 'diffusion', 'lm'):
         assert two[family].shape == one[family].shape == (ddp_runs.STEPS, one[family].shape[1])
         assert gap(two[family], one[family]) < 1e-4, (family, gap(two[family], one[family]))
