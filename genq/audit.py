@@ -20,9 +20,10 @@ from .classifier import out_of_fold_probs, knn_probs
 __all__ = ['ANN_ROWS', 'NPROBE', 'LABEL_METHODS', 'CHECKS', 'LONG_AUDIT_ROWS', 'OUTCOMES', 'prf', 'find_missing', 'find_invalid',
            'unit_rows', 'centred', 'faiss_available', 'approximate_nearest', 'exact_nearest', 'check_client', 'nearest',
            'aligned_similarity', 'row_hashes', 'identical_groups', 'find_exact_duplicates', 'near_pairs',
-           'find_near_duplicates', 'find_outliers', 'confident_joint', 'prune_by_noise_rate', 'label_quality',
-           'find_label_issues', 'find_label_conflicts', 'Check', 'register', 'checks_for', 'class_balance',
-           'class_imbalance', 'quality_scores', 'AuditReport', 'chosen_checks', 'audit', 'defect_flags', 'show_flags']
+           'find_near_duplicates', 'find_outliers', 'outliers_among', 'confident_joint', 'prune_by_noise_rate',
+           'label_quality', 'find_label_issues', 'find_label_conflicts', 'Check', 'register', 'checks_for',
+           'class_balance', 'class_imbalance', 'quality_scores', 'AuditReport', 'chosen_checks', 'audit',
+           'defect_flags', 'show_flags']
 
 # %% ../nbs/03_audit.ipynb #ab0e2813
 def _booleans(v, name: str) -> Tensor:
@@ -236,10 +237,17 @@ def find_outliers(ds: ImageSet, k: int = 10, spread: float = 6., reference: Imag
                   client=None) -> pd.DataFrame:
     """Rows far from their `k` nearest neighbours (in the set, or in a trusted `reference` set); the searches on a Dask
     `client`'s workers, if given."""
+    return outliers_among(unit_rows(ds.x.cpu()), k, spread, None if reference is None else unit_rows(reference.x.cpu()),
+                          client)
+
+@checked(u=arg.vectors, reference=arg.optional(arg.vectors))
+def outliers_among(u: Tensor, k: int = 10, spread: float = 6., reference: Tensor | None = None,
+                   client=None) -> pd.DataFrame:
+    """`find_outliers` on vectors of unit length, one per image (its pixels as `unit_rows`, or its features from a
+    network, e.g. streamed by `genq.metrics.stream_features`): memory holds the vectors, not the images."""
     check_int(k, 'k', 1); check_number(spread, 'spread', 0, lo_open=True); check_client(client)
-    u = unit_rows(ds.x.cpu())
-    dist = 1 - nearest(u, None if reference is None else unit_rows(reference.x.cpu()), k=k, client=client)[0].mean(1)
-    base = dist if reference is None else 1 - nearest(unit_rows(reference.x.cpu()), k=k, client=client)[0].mean(1)
+    dist = 1 - nearest(u, reference, k=k, client=client)[0].mean(1)
+    base = dist if reference is None else 1 - nearest(reference, k=k, client=client)[0].mean(1)
     med = base.median()
     mad = (base - med).abs().median().clamp_min(1e-6)
     flag = dist > med + spread * mad
