@@ -14,21 +14,22 @@ import torch.nn.functional as F
 from torch import Tensor
 from .data import ImageSet, MISSING, image_grid, check_int, check_number, check_set, translate
 from .data import arg, checked
-from .classifier import out_of_fold_probs, knn_probs
+from .classifier import out_of_fold_probs, knn_probs, neighbour_vote
 
 # %% auto #0
-__all__ = ['ANN_ROWS', 'NPROBE', 'LABEL_METHODS', 'CHECKS', 'LONG_AUDIT_ROWS', 'OUTCOMES', 'prf', 'find_missing', 'find_invalid',
-           'unit_rows', 'centred', 'faiss_available', 'approximate_nearest', 'exact_nearest', 'check_client', 'nearest',
-           'aligned_similarity', 'row_hashes', 'identical_groups', 'find_exact_duplicates', 'near_pairs',
-           'find_near_duplicates', 'find_outliers', 'outliers_among', 'confident_joint', 'prune_by_noise_rate',
-           'label_quality', 'find_label_issues', 'find_label_conflicts', 'Check', 'register', 'checks_for',
-           'class_balance', 'class_imbalance', 'quality_scores', 'AuditReport', 'chosen_checks', 'audit',
-           'defect_flags', 'show_flags']
+__all__ = ['ANN_ROWS', 'NPROBE', 'BLOCK_ROWS', 'LABEL_METHODS', 'CHECKS', 'LONG_AUDIT_ROWS', 'OUTCOMES', 'STREAM_CHECKS', 'prf',
+           'find_missing', 'find_invalid', 'unit_rows', 'centred', 'faiss_available', 'approximate_nearest',
+           'exact_nearest', 'check_client', 'owned', 'dealt', 'nearest', 'aligned_similarity', 'row_hashes',
+           'hash_groups', 'identical_groups', 'find_exact_duplicates', 'near_views', 'near_candidates',
+           'pair_similarity', 'near_pairs', 'find_near_duplicates', 'find_outliers', 'outliers_among',
+           'confident_joint', 'prune_by_noise_rate', 'label_quality', 'find_label_issues', 'find_label_conflicts',
+           'Check', 'register', 'checks_for', 'balance_of', 'class_balance', 'class_imbalance', 'quality_scores',
+           'AuditReport', 'chosen_checks', 'audit', 'defect_flags', 'show_flags', 'audit_stream']
 
 # %% ../nbs/03_audit.ipynb #ab0e2813
 def _booleans(v, name: str) -> Tensor:
     "`v` as a 1-D bool tensor if it holds only True/False (or 1/0), else an error naming `name`."
-    t = torch.as_tensor(np.asarray(v.cpu() if isinstance(v, Tensor) else v))
+    t = torch.as_tensor(np.array(v.cpu() if isinstance(v, Tensor) else v))      # a copy: pandas' arrays are read-only
     if t.ndim != 1 or not (t.dtype == torch.bool or ((t == 0) | (t == 1)).all()):
         raise ValueError(f"{name} should be a 1-D array of True/False, one per row. Got {t.dtype} of shape "
                          f"{tuple(t.shape)}.")
@@ -84,6 +85,7 @@ def centred(x: Tensor) -> Tensor:
 
 ANN_ROWS = 100_000   # from this many rows searched, `nearest` searches approximately, where FAISS is installed
 NPROBE = 32          # groups an approximate search visits (of about 4·√n): recall against time, see bench/scale.py
+BLOCK_ROWS = 4096    # rows of a block of the exact search or of hashing (a task each on a Dask cluster)
 
 def faiss_available() -> bool:
     "Whether FAISS, the approximate nearest-neighbour library (`pip install faiss-cpu`), can be imported."
@@ -92,16 +94,18 @@ def faiss_available() -> bool:
 def approximate_nearest(a: Tensor, b: Tensor | None = None, k: int = 5, nprobe: int = NPROBE):
     """`nearest` by FAISS's inverted-file index: the rows of `b` are grouped around about 4·√n k-means centres, and
     each row of `a` is compared only with the rows of the `nprobe` groups whose centres are closest. For unit rows
-    the inner products are cosines. Rows whose probed groups hold fewer than `k` others get similarity -2."""
+    the inner products are cosines. Rows whose probed groups hold fewer than `k` others get similarity -2. With
+    FAISS's GPU build (`faiss-gpu`) and a GPU, the index is built and searched on every GPU."""
     import faiss
     same, b = b is None, a if b is None else b
     an, bn = a.float().contiguous().numpy(), b.float().contiguous().numpy()
     lists = max(1, min(int(4 * len(bn) ** 0.5), len(bn) // 39))           # FAISS wants ≥ 39 training rows a group
     index = faiss.IndexIVFFlat(faiss.IndexFlatIP(bn.shape[1]), bn.shape[1], lists, faiss.METRIC_INNER_PRODUCT)
+    if faiss.get_num_gpus() > 0: index = faiss.index_cpu_to_all_gpus(index)        # the GPU build, where one is present
     sample = np.random.default_rng(0).choice(len(bn), min(len(bn), 64 * lists), replace=False)
     index.train(bn[np.sort(sample)])
     index.add(bn)
-    index.nprobe = min(nprobe, lists)
+    faiss.ParameterSpace().set_index_parameter(index, 'nprobe', min(nprobe, lists))  # any index: CPU, GPU, several
     sims, idx = (torch.from_numpy(v) for v in index.search(an, k + same))
     if same:                                                     # each row's own entry last, then cut to k
         order = (idx == torch.arange(len(idx))[:, None]).int().argsort(dim=1, stable=True)
@@ -125,12 +129,36 @@ def check_client(client):
         f"client should be a Dask client: dask.distributed.Client(...). Got {type(client).__name__}.")
     return client
 
+def owned(block):
+    """`block` with each tensor in it owning its memory: a slice of a tensor is pickled with its source's whole storage
+    (a block of 134 rows of a million would travel as all of them), so a tensor that shares a larger one is copied."""
+    if isinstance(block, Tensor):
+        return block.clone() if block.untyped_storage().nbytes() > block.numel() * block.element_size() else block
+    return tuple(owned(b) for b in block) if isinstance(block, tuple) else block
+
+def dealt(client, fn, blocks: list, *args, **kwargs) -> list:
+    """fn(block, *args, **kwargs) for each block as a task on a Dask `client`'s workers, the blocks dealt to them in
+    turn (a task may still run on another worker that is idle first); the results in the blocks' order. Dealing
+    matters: left to place them, the scheduler ran every task of the exact search on one worker (`bench/scale.py`)."""
+    workers = sorted(client.scheduler_info()['workers'])
+    if not workers: raise RuntimeError("the Dask client has no workers: start the cluster's workers first.")
+    futures = []
+    for i, block in enumerate(blocks):
+        at = [workers[i % len(workers)]]
+        futures.append(client.submit(fn, client.scatter(owned(block), workers=at), *args, workers=at,
+                                     allow_other_workers=True, pure=False, **kwargs))
+    return client.gather(futures)
+
+def _nearest_block(block: tuple, b: Tensor, k: int, chunk: int, same: bool) -> tuple[Tensor, Tensor]:
+    "`exact_nearest` of one (rows, first row's position) block of `a` against `b` (`a` itself when `same`)."
+    rows, start = block
+    return exact_nearest(rows, b, k, chunk, start if same else None)
+
 def _nearest_on(client, a: Tensor, b: Tensor, k: int, chunk: int, same: bool) -> tuple[Tensor, Tensor]:
     "`exact_nearest` on a Dask `client`'s workers: a task per `chunk` rows of `a`, `b` sent to each worker once."
-    remote, starts = client.scatter(b, broadcast=True), range(0, len(a), chunk)
-    blocks = client.scatter([a[i:i + chunk] for i in starts])
-    parts = client.gather([client.submit(exact_nearest, block, remote, k, chunk, i if same else None, pure=False)
-                           for block, i in zip(blocks, starts)])
+    remote = client.scatter(owned(b), broadcast=True)
+    parts = dealt(client, _nearest_block, [(a[i:i + chunk], i) for i in range(0, len(a), chunk)], remote, k, chunk,
+                  same)
     return torch.cat([s for s, _ in parts]), torch.cat([i for _, i in parts])
 
 @checked(a=arg.vectors, b=arg.optional(arg.vectors), k=arg.whole(1), chunk=arg.optional(arg.whole(1)),
@@ -138,17 +166,19 @@ def _nearest_on(client, a: Tensor, b: Tensor, k: int, chunk: int, same: bool) ->
 def nearest(a: Tensor, b: Tensor | None = None, k: int = 5, chunk: int | None = None,
             approximate: bool | None = None, client=None) -> tuple[Tensor, Tensor]:
     """Cosine similarities and indices of each row of `a`'s `k` nearest rows of `b` (of `a` itself, excluding self):
-    exact, `chunk` rows of `a` at a time (by default up to 4,096, fewer where `b` is long: a block holds at most 2²⁷
+    exact, `chunk` rows of `a` at a time (by default `BLOCK_ROWS`, fewer where `b` is long: a block holds at most 2²⁷
     similarities, 512 MB), or with `approximate` by `approximate_nearest` (by default from `ANN_ROWS` rows of `b` up,
     where FAISS is installed). With a Dask `client`, the exact search's blocks run on its workers (the same results);
     the approximate search runs in this process."""
     check_client(client)
+    if b is not None and b.shape[1] != a.shape[1]:
+        raise ValueError(f"a and b should be vectors of one width. Got {a.shape[1]} and {b.shape[1]} numbers a row.")
     if approximate is None: approximate = len(a if b is None else b) >= ANN_ROWS and faiss_available()
     if approximate:
         if not faiss_available(): raise ImportError("approximate=True needs FAISS: pip install faiss-cpu")
         return approximate_nearest(a, b, k)
     same, b = b is None, a if b is None else b
-    chunk = chunk or max(1, min(4096, 2 ** 27 // len(b)))
+    chunk = chunk or max(1, min(BLOCK_ROWS, 2 ** 27 // len(b)))
     if client is not None: return _nearest_on(client, a, b, k, chunk, same)
     return exact_nearest(a, b, k, chunk, 0 if same else None)
 
@@ -190,14 +220,17 @@ def row_hashes(x: Tensor) -> list[bytes]:
     v = (x.cpu().float().nan_to_num(9.).flatten(1) + 0.).contiguous().numpy()
     return [hashlib.blake2b(row.tobytes(), digest_size=16).digest() for row in v]
 
+def hash_groups(hashes: list[bytes]) -> Tensor:
+    "A group number per row: rows with the same hash share one, numbered in order of first appearance."
+    return torch.from_numpy(pd.factorize(pd.Series(hashes, dtype=object))[0]).long()
+
 def identical_groups(x: Tensor, client=None) -> Tensor:
     """A group number per image: identical images (NaN pixels compared as equal) share one. With a Dask `client`, by
-    hashing blocks of 4,096 images on its workers (`row_hashes`)."""
+    hashing blocks of `BLOCK_ROWS` images on its workers (`row_hashes`)."""
     if check_client(client) is None:
         return torch.unique(x.cpu().nan_to_num(9.).flatten(1), dim=0, return_inverse=True)[1]
-    blocks = client.scatter([x[i:i + 4096] for i in range(0, len(x), 4096)])
-    blocks = client.gather(client.map(row_hashes, blocks, pure=False))
-    return torch.from_numpy(pd.factorize(pd.Series([h for hashes in blocks for h in hashes]))[0])
+    blocks = [x[i:i + BLOCK_ROWS] for i in range(0, len(x), BLOCK_ROWS)]
+    return hash_groups([h for hashes in dealt(client, row_hashes, blocks) for h in hashes])
 
 @checked(ds=arg.image_set)
 def find_exact_duplicates(ds: ImageSet, client=None) -> pd.DataFrame:
@@ -206,20 +239,39 @@ def find_exact_duplicates(ds: ImageSet, client=None) -> pd.DataFrame:
     groups, ids = identical_groups(ds.x, client), ds.ids.cpu()
     return _copies('exact_duplicate', ids, groups, (ids == _kept(ids, groups)).float())
 
+def near_views(x: Tensor) -> list[Tensor]:
+    """The two cheap views the near-duplicate search compares, as unit rows: the images as they are and centred,
+    averaged over 2×2 pixels (over 4×4, 8×8... for images over 32 pixels a side, so that a view is at most 16×16)."""
+    f = 2 if min(x.shape[2:]) >= 8 else 1
+    while min(x.shape[2:]) // f > 16: f *= 2
+    return [unit_rows(F.avg_pool2d(view, f) if f > 1 else view) for view in (x.cpu().nan_to_num(-1), centred(x.cpu()))]
+
+def near_candidates(views: list[Tensor], k: int = 5, min_candidate: float = 0.9, client=None) -> Tensor:
+    "Candidate pairs of rows (m×2, i<j): among each other's `k` nearest in a view, at a cosine ≥ `min_candidate`."
+    pairs = []
+    for v in views:
+        sims, idx = nearest(v, k=k, client=client)
+        keep = sims >= min_candidate
+        rows = torch.arange(len(v))[:, None].expand_as(idx)
+        pairs.append(torch.stack([rows[keep], idx[keep]], 1))
+    return torch.unique(torch.cat(pairs).sort(1).values, dim=0)
+
+def pair_similarity(a: Tensor, b: Tensor) -> Tensor:
+    "The confirmation of a candidate pair a[i], b[i]: their aligned similarity as they are or both centred."
+    return torch.maximum(aligned_similarity(a, b), aligned_similarity(centred(a), centred(b)))
+
 def near_pairs(x: Tensor, k: int = 5, min_candidate: float = 0.9, client=None) -> tuple[Tensor, Tensor]:
     "Candidate pairs (m×2, i<j) from two cheap neighbour searches (on a Dask `client`'s workers); aligned similarity."
     x = x.cpu()
-    pairs = []
-    for view in (x.nan_to_num(-1), centred(x)):
-        sims, idx = nearest(unit_rows(F.avg_pool2d(view, 2) if min(x.shape[2:]) >= 8 else view), k=k, client=client)
-        keep = sims >= min_candidate
-        rows = torch.arange(len(x))[:, None].expand_as(idx)
-        pairs.append(torch.stack([rows[keep], idx[keep]], 1))
-    pairs = torch.unique(torch.cat(pairs).sort(1).values, dim=0)
+    pairs = near_candidates(near_views(x), k, min_candidate, client)
     if len(pairs) == 0: return pairs, torch.zeros(0)
-    sim = torch.maximum(aligned_similarity(x[pairs[:, 0]], x[pairs[:, 1]]),
-                        aligned_similarity(centred(x[pairs[:, 0]]), centred(x[pairs[:, 1]])))
-    return pairs, sim
+    return pairs, pair_similarity(x[pairs[:, 0]], x[pairs[:, 1]])
+
+def _near_table(ids: Tensor, pairs: Tensor, sim: Tensor, threshold: float) -> pd.DataFrame:
+    "The near-duplicate check's table from its candidate pairs (positions) and their similarities."
+    best = torch.zeros(len(ids))                          # each row's highest similarity to any candidate partner
+    if len(pairs): best.scatter_reduce_(0, pairs.flatten(), sim.repeat_interleave(2), 'amax')
+    return _copies('near_duplicate', ids, _groups(len(ids), pairs[sim >= threshold]), (1 - best).clamp(0, 1))
 
 @checked(ds=arg.image_set)
 def find_near_duplicates(ds: ImageSet, threshold: float = 0.98, k: int = 5, client=None) -> pd.DataFrame:
@@ -227,9 +279,7 @@ def find_near_duplicates(ds: ImageSet, threshold: float = 0.98, k: int = 5, clie
     neighbour searches on a Dask `client`'s workers, if given."""
     check_number(threshold, 'threshold', 0, 1); check_int(k, 'k', 1); check_client(client)
     pairs, sim = near_pairs(ds.x, k=k, client=client)
-    best = torch.zeros(len(ds))                           # each row's highest similarity to any candidate partner
-    if len(pairs): best.scatter_reduce_(0, pairs.flatten(), sim.repeat_interleave(2), 'amax')
-    return _copies('near_duplicate', ds.ids.cpu(), _groups(len(ds), pairs[sim >= threshold]), (1 - best).clamp(0, 1))
+    return _near_table(ds.ids.cpu(), pairs, sim, threshold)
 
 # %% ../nbs/03_audit.ipynb #76a2ddf7
 @checked(ds=arg.image_set, reference=arg.optional(arg.image_set))
@@ -318,7 +368,10 @@ def find_label_issues(ds: ImageSet, probs: Tensor | None = None, folds: int = 4,
         fit_kwargs.pop('progress', None)                                  # seconds: nothing to show
         probs = knn_probs(ds, folds=folds, seed=seed, **fit_kwargs)
     else: probs = out_of_fold_probs(ds, folds=folds, seed=seed, device=device, **fit_kwargs)
-    y = ds.y.cpu()
+    return _label_table(probs, ds.y.cpu())
+
+def _label_table(probs: Tensor, y: Tensor) -> pd.DataFrame:
+    "The label check's table: confident learning's flags on out-of-fold `probs`, scores and suggested labels."
     return pd.DataFrame(dict(is_label_issue=prune_by_noise_rate(probs, y).numpy(),
                              label_score=label_quality(probs, y).numpy(),
                              suggested_label=torch.where(y >= 0, probs.nan_to_num(0).argmax(1), MISSING).numpy(),
@@ -330,10 +383,14 @@ def find_label_conflicts(ds: ImageSet, client=None) -> pd.DataFrame:
     """Identical images given different labels: every labelled row of such a group; score, the share of it that agrees
     (images hashed on a Dask `client`'s workers, if given)."""
     if ds.y is None: raise ValueError(f"{ds.name} has no labels: the label_conflict check needs them.")
-    group, y, k = identical_groups(ds.x, client), ds.y.cpu(), max(ds.num_classes, 1)
+    return _conflict_table(identical_groups(ds.x, client), ds.y.cpu(), ds.num_classes)
+
+def _conflict_table(group: Tensor, y: Tensor, num_classes: int) -> pd.DataFrame:
+    "The label-conflict check's table from each row's group of identical images and its label."
+    n, k = len(y), max(num_classes, 1)
     labelled, pair = y >= 0, group * k + y.clamp_min(0)
-    in_group = torch.bincount(group[labelled], minlength=len(ds))[group].float()
-    agreeing = torch.bincount(pair[labelled], minlength=len(ds) * k)[pair].float()
+    in_group = torch.bincount(group[labelled], minlength=n)[group].float()
+    agreeing = torch.bincount(pair[labelled], minlength=n * k)[pair].float()
     flag = labelled & (agreeing < in_group)
     return pd.DataFrame(dict(is_label_conflict_issue=flag.numpy(),
                              label_conflict_score=torch.where(labelled, agreeing / in_group.clamp_min(1), 1.).numpy()))
@@ -359,9 +416,11 @@ class Check:
 
 def _label_check_note(ds: ImageSet, settings: dict) -> str | None:
     "Why the label check cannot run on `ds`, or None when it can."
-    folds = settings.get('folds', 4)
-    if ds.y is None: return "no labels: the label check was skipped."
-    counts = ds.class_counts()
+    return _label_note(None if ds.y is None else ds.class_counts(), settings.get('folds', 4))
+
+def _label_note(counts: Tensor | None, folds: int) -> str | None:
+    "Why the label check cannot run on a set with these class `counts` (None: no labels), or None when it can."
+    if counts is None: return "no labels: the label check was skipped."
     if (counts > 0).sum() < 2: return "fewer than two classes: the label check was skipped."
     if counts[counts > 0].min() < 2 * folds:
         return f"some class has fewer than {2 * folds} images: the label check was skipped."
@@ -401,20 +460,27 @@ def checks_for(defect: str) -> tuple[str, ...]:
     return found
 
 # %% ../nbs/03_audit.ipynb #b5155b5c
-def class_balance(ds: ImageSet) -> float:
-    "Normalised entropy of the class counts: 1 when balanced, toward 0 as one class dominates."
-    if ds.y is None or ds.num_classes < 2: return 1.
-    p = ds.class_counts().float()
+def balance_of(counts: Tensor) -> float:
+    "Normalised entropy of class counts (one per class): 1 when balanced, toward 0 as one class dominates."
+    if len(counts) < 2: return 1.
+    p = counts.float()
     p = p[p > 0] / p.sum()
-    return float(-(p * p.log()).sum() / np.log(ds.num_classes))
+    return float(-(p * p.log()).sum() / np.log(len(counts)))
+
+def class_balance(ds: ImageSet) -> float:
+    "`balance_of` the set's class counts (1 for a set without labels or with one class)."
+    return 1. if ds.y is None or ds.num_classes < 2 else balance_of(ds.class_counts())
+
+def _imbalance(counts: Tensor | None) -> dict:
+    "The imbalance check's summary of class counts (None: no labels): {} when no row has a label."
+    if counts is None or counts.sum() == 0: return {}
+    return dict(counts=counts.tolist(), ratio=float(counts.max() / counts.clamp_min(1).min()),
+                balance=balance_of(counts))
 
 @checked(ds=arg.image_set)
 def class_imbalance(ds: ImageSet) -> dict:
     "The set-level imbalance check: images per class, the most/fewest ratio and the balance (1 = balanced)."
-    if ds.y is None or not (ds.y >= 0).any(): return {}
-    counts = ds.class_counts()
-    return dict(counts=counts.tolist(), ratio=float(counts.max() / counts.clamp_min(1).min()),
-                balance=class_balance(ds))
+    return _imbalance(None if ds.y is None else ds.class_counts())
 
 def _unflagged(table: pd.DataFrame, dimension: str) -> float:
     "The share of rows that no check of `dimension` (in the table) flags."
@@ -424,10 +490,12 @@ def _unflagged(table: pd.DataFrame, dimension: str) -> float:
 def quality_scores(ds: ImageSet, table: pd.DataFrame) -> dict:
     "The four data-quality dimensions, from an audit's table; completeness counts the values present, not flags."
     labels_present = 1. if ds.y is None else float((ds.y >= 0).float().mean())
-    pixels_present = 1 - float(torch.isnan(ds.x).float().mean())
+    return _quality(table, 1 - float(torch.isnan(ds.x).float().mean()), labels_present, class_balance(ds))
+
+def _quality(table: pd.DataFrame, pixels_present: float, labels_present: float, balance: float) -> dict:
+    "`quality_scores` from the table and the set's shares of pixels and labels present and its class balance."
     return dict(accuracy=_unflagged(table, 'accuracy'), completeness=pixels_present * labels_present,
-                consistency=_unflagged(table, 'consistency'),
-                usability=_unflagged(table, 'usability') * class_balance(ds))
+                consistency=_unflagged(table, 'consistency'), usability=_unflagged(table, 'usability') * balance)
 
 # %% ../nbs/03_audit.ipynb #411f384b
 @dataclass
@@ -613,3 +681,131 @@ def show_flags(ds: ImageSet, truth: Tensor, flags: Tensor, n: int = 30, nrow: in
               loc='upper left', bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     ax.axis('off'); ax.set_title(title or f'{int(truth.sum())} injected, {int(flags.sum())} flagged')
     return ax
+
+# %% ../nbs/03_audit.ipynb #df29fd5c
+STREAM_CHECKS = ('missing', 'invalid', 'exact_duplicate', 'label_conflict', 'near_duplicate', 'outlier', 'label')
+
+def _stream_vectors(embed, x: Tensor) -> Tensor:
+    "The unit vectors of a batch for the outlier and label checks: `unit_rows` of the pixels, or of `embed(x)`."
+    if embed is None: return unit_rows(x)
+    v = embed(x)
+    if not isinstance(v, Tensor) or v.ndim != 2 or len(v) != len(x): raise ValueError(
+        f"embed should map a batch of {len(x)} images to {len(x)} vectors (N×D). Got "
+        f"{tuple(v.shape) if isinstance(v, Tensor) else type(v).__name__}.")
+    return F.normalize(v.detach().float().cpu(), dim=1)
+
+@dataclass
+class _StreamRows:
+    "What `audit_stream` keeps of each batch: ids, labels, hashes, views and vectors, the per-row checks' tables."
+    tables: list = field(default_factory=list)
+    ids: list = field(default_factory=list)
+    labels: list = field(default_factory=list)
+    hashes: list = field(default_factory=list)
+    views: tuple = field(default_factory=lambda: ([], []))   # the two near-duplicate views, batch by batch
+    vectors: list = field(default_factory=list)
+    nan: int = 0
+    values: int = 0
+    first: ImageSet | None = None
+
+    def add(self, ds: ImageSet, chosen: set, embed, seconds: dict):
+        "Keep of batch `ds` what the `chosen` checks need, timing the per-row checks and the vectors."
+        if self.first is None: self.first = ds
+        elif (ds.shape, ds.classes, ds.y is None) != (self.first.shape, self.first.classes, self.first.y is None):
+            raise ValueError(f"every batch should have the first one's image shape, classes and labelling: "
+                             f"{self.first.shape}, {len(self.first.classes)} classes. Got {ds.shape} and "
+                             f"{len(ds.classes)}.")
+        x, part = ds.x.cpu(), [_row_table(ds)]
+        for name, find in (('missing', find_missing), ('invalid', find_invalid)):
+            if name in chosen: part.append(_timed(seconds, name, find, ds))
+        self.tables.append(pd.concat(part, axis=1))
+        self.ids.append(ds.ids.cpu()); self.labels.append(None if ds.y is None else ds.y.cpu())
+        self.nan, self.values = self.nan + int(torch.isnan(x).sum()), self.values + x.numel()
+        if chosen & {'exact_duplicate', 'label_conflict'}: self.hashes += row_hashes(x)
+        if 'near_duplicate' in chosen:
+            for kept, view in zip(self.views, _timed(seconds, 'near_duplicate', near_views, x)): kept.append(view)
+        if chosen & {'outlier', 'label'}: self.vectors.append(_timed(seconds, 'vectors', _stream_vectors, embed, x))
+
+def _timed(seconds: dict, name: str, fn, *args):
+    "fn(*args), adding its time to seconds[name]."
+    t0 = time.perf_counter()
+    out = fn(*args)
+    seconds[name] = seconds.get(name, 0.) + time.perf_counter() - t0
+    return out
+
+def _stream_near(stream, ids: Tensor, views: tuple, threshold: float, client) -> pd.DataFrame:
+    "The near-duplicate check of a stream: candidates from the kept views, confirmed on the pixels read again."
+    pairs = near_candidates([torch.cat(v) for v in views], client=client)
+    sim = torch.zeros(0)
+    if len(pairs):
+        rows = pairs.unique()
+        at = torch.full((len(ids),), -1, dtype=torch.long)
+        at[rows] = torch.arange(len(rows))
+        x = stream.read(ids[rows]).x.cpu()
+        sim = pair_similarity(x[at[pairs[:, 0]]], x[at[pairs[:, 1]]])
+    return _near_table(ids, pairs, sim, threshold)
+
+@checked(reference=arg.optional(arg.image_set), folds=arg.whole(2), seed=arg.whole(), progress=arg.flag)
+def audit_stream(stream, checks=None, embed=None, reference: ImageSet | None = None, near_threshold: float = 0.98,
+                 folds: int = 4, seed: int = 0, client=None, progress: bool = True) -> AuditReport:
+    """The audit of a stream of `ImageSet`s read once (`genq.data.folder_batches` for a folder, `as_stream` for a set
+    in memory), keeping per image a 16-byte hash, two views of at most 16×16 pixels a channel and one unit vector
+    (`embed(x)` of each batch, e.g. a feature network's features; the pixels by default), never the images.
+    `checks`: names from `STREAM_CHECKS` (by default all). The missing, invalid, duplicate and label-conflict checks
+    flag what `audit` flags; outliers are judged on the vectors (against `reference`, a trusted set, embedded alike),
+    as `audit` does on pixels; near-duplicate candidates are confirmed on their pixels, read again by
+    `stream.read(ids)` (a stream without `read` skips the check with a note); the label check is confident learning
+    on `neighbour_vote` of the vectors of the other folds, not `audit`'s CNNs. With a Dask `client`, the searches run
+    on its workers. Returns an `AuditReport` whose rows follow the stream's order."""
+    from tqdm.auto import tqdm
+    chosen = chosen_checks(checks)
+    if any(chosen.values()): raise ValueError("audit_stream takes check names only; settings are its own arguments.")
+    other = [name for name in chosen if name not in STREAM_CHECKS]
+    if other: raise ValueError(f"audit_stream cannot run {other}: it runs {', '.join(STREAM_CHECKS)}.")
+    if not hasattr(stream, '__iter__') or isinstance(stream, ImageSet): raise TypeError(
+        f"stream should be an iterable of ImageSets, e.g. folder_batches(path) or as_stream(ds). Got "
+        f"{type(stream).__name__}: for one ImageSet, use audit.")
+    check_number(near_threshold, 'near_threshold', 0, 1); check_client(client)
+    if embed is not None and not callable(embed): raise TypeError(f"embed should be a function of a batch of images "
+                                                                  f"to vectors. Got {type(embed).__name__}.")
+    seconds, kept, names = {}, _StreamRows(), set(chosen)
+    for ds in tqdm(stream, desc='auditing', unit='batch', total=getattr(stream, '__len__', lambda: None)(),
+                   disable=not progress):
+        kept.add(check_set(ds, 'each batch of the stream'), names, embed, seconds)
+    if kept.first is None: raise ValueError("The stream held no images: nothing to audit.")
+    return _stream_report(stream, kept, chosen, embed, reference, near_threshold, folds, seed, client, seconds)
+
+def _stream_report(stream, kept: _StreamRows, chosen: dict, embed, reference, near_threshold: float, folds: int,
+                   seed: int, client, seconds: dict) -> AuditReport:
+    "`audit_stream`'s checks on what it kept, in registry order, and the report."
+    first, ids = kept.first, torch.cat(kept.ids)
+    if len(torch.unique(ids)) != len(ids): raise ValueError("the stream's ids should be unique: each names one image.")
+    y = None if first.y is None else torch.cat(kept.labels)
+    counts = None if y is None else torch.bincount(y[y >= 0], minlength=first.num_classes)
+    groups = hash_groups(kept.hashes) if kept.hashes else None
+    vectors = torch.cat(kept.vectors) if kept.vectors else None
+    parts, notes = [pd.concat(kept.tables, ignore_index=True)], []
+    for name in chosen:
+        if name in ('missing', 'invalid'): continue                    # judged batch by batch, already in the table
+        note = _stream_note(name, stream, counts, folds)
+        if note: notes.append(note); continue
+        t0 = time.perf_counter()
+        if name == 'exact_duplicate': part = _copies(name, ids, groups, (ids == _kept(ids, groups)).float())
+        elif name == 'label_conflict': part = _conflict_table(groups, y, first.num_classes)
+        elif name == 'near_duplicate': part = _stream_near(stream, ids, kept.views, near_threshold, client)
+        elif name == 'outlier':
+            ref = None if reference is None else _stream_vectors(embed, check_set(reference, 'reference').x.cpu())
+            part = outliers_among(vectors, reference=ref, client=client)
+        else: part = _label_table(neighbour_vote(vectors, y, first.num_classes, folds, seed), y)
+        parts.append(part)
+        seconds[name] = seconds.get(name, 0.) + time.perf_counter() - t0
+    table = pd.concat(parts, axis=1)
+    labels_present = 1. if y is None else float((y >= 0).float().mean())
+    quality = _quality(table, 1 - kept.nan / kept.values, labels_present, 1. if counts is None else balance_of(counts))
+    return AuditReport(first.name, table, quality, _imbalance(counts), notes, seconds)
+
+def _stream_note(name: str, stream, counts: Tensor | None, folds: int) -> str | None:
+    "Why `audit_stream` skips check `name`, or None when it runs."
+    if name == 'near_duplicate' and not callable(getattr(stream, 'read', None)):
+        return "the stream cannot read rows again (no read(ids)): the near_duplicate check was skipped."
+    if name == 'label_conflict' and counts is None: return "no labels: the label_conflict check was skipped."
+    return _label_note(counts, folds) if name == 'label' else None

@@ -12,7 +12,7 @@ from torch import Tensor, nn
 from .data import ImageSet, default_device, check_int, check_labels, seeded, seeded_generator, arg, checked
 
 # %% auto #0
-__all__ = ['SmallCNN', 'fit_classifier', 'fold_ids', 'out_of_fold_probs', 'principal_components', 'knn_probs']
+__all__ = ['SmallCNN', 'fit_classifier', 'fold_ids', 'out_of_fold_probs', 'principal_components', 'neighbour_vote', 'knn_probs']
 
 # %% ../nbs/03a_classifier.ipynb #074ef441
 class SmallCNN(nn.Module):
@@ -93,7 +93,7 @@ def out_of_fold_probs(ds: ImageSet, folds: int = 4, seed: int = 0, device=None, 
             with torch.no_grad(): probs[fold == f] = torch.cat([model(b).softmax(1) for b in x[fold == f].split(1024)])
     return probs.cpu()
 
-# %% ../nbs/03a_classifier.ipynb #28683365
+# %% ../nbs/03a_classifier.ipynb #d49a64a9
 @checked(x=arg.vectors, components=arg.whole(1))
 def principal_components(x: Tensor, components: int) -> Tensor:
     "The rows of `x` (N×D) projected on their first `components` principal axes, in float64."
@@ -102,21 +102,27 @@ def principal_components(x: Tensor, components: int) -> Tensor:
     _, axes = torch.linalg.eigh(x.T @ x)                       # ascending eigenvalues: the last columns lead
     return x @ axes[:, -components:].flip(1)
 
-@checked(ds=arg.image_set, folds=arg.whole(2), seed=arg.whole(), k=arg.whole(1), components=arg.whole(1))
-def knn_probs(ds: ImageSet, folds: int = 4, seed: int = 0, k: int = 10, components: int = 50) -> Tensor:
-    """Out-of-fold class probabilities from a distance-weighted vote of each labelled row's `k` nearest rows of the
-    other folds, on the images' first `components` principal components: the label check's fast path."""
-    check_int(k, 'k', 1); check_int(components, 'components', 1)
-    if ds.y is None: raise ValueError(f"{ds.name} has no labels: knn_probs needs them.")
-    z, y = principal_components(ds.x.nan_to_num(-1).cpu().flatten(1), min(components, ds.x[0].numel())), ds.y.cpu()
+@checked(z=arg.vectors, num_classes=arg.whole(1), folds=arg.whole(2), seed=arg.whole(), k=arg.whole(1))
+def neighbour_vote(z: Tensor, y: Tensor, num_classes: int, folds: int = 4, seed: int = 0, k: int = 10) -> Tensor:
+    """Out-of-fold class probabilities of the rows of `z` (N×D vectors) from a distance-weighted vote of each labelled
+    row's `k` nearest rows of the other folds (`fold_ids`); rows with a missing label get NaN."""
+    z, y = z.double().cpu(), check_labels(y, len(z), num_classes).cpu()
     fold = fold_ids(y, folds, seed)
-    probs = torch.full((len(ds), ds.num_classes), float('nan'), dtype=torch.float64)
+    probs = torch.full((len(z), num_classes), float('nan'), dtype=torch.float64)
     for f in range(folds):
         train, test = (fold != f) & (fold >= 0), fold == f
         d = torch.cdist(z[test], z[train], compute_mode='donot_use_mm_for_euclid_dist')    # exact: a copy is at 0
         d, i = d.topk(min(k, int(train.sum())), largest=False)
         exact = d == 0                                          # a copy in another fold: it alone decides the vote
         w = torch.where(exact.any(1, keepdim=True), exact.double(), 1 / d.clamp_min(1e-300))
-        votes = torch.zeros(len(d), ds.num_classes, dtype=torch.float64).scatter_add_(1, y[train][i], w)
+        votes = torch.zeros(len(d), num_classes, dtype=torch.float64).scatter_add_(1, y[train][i], w)
         probs[test] = votes / votes.sum(1, keepdim=True)
     return probs.float()
+
+@checked(ds=arg.image_set, folds=arg.whole(2), seed=arg.whole(), k=arg.whole(1), components=arg.whole(1))
+def knn_probs(ds: ImageSet, folds: int = 4, seed: int = 0, k: int = 10, components: int = 50) -> Tensor:
+    """Out-of-fold class probabilities from `neighbour_vote` on the images' first `components` principal components:
+    the label check's fast path."""
+    if ds.y is None: raise ValueError(f"{ds.name} has no labels: knn_probs needs them.")
+    z = principal_components(ds.x.nan_to_num(-1).cpu().flatten(1), min(components, ds.x[0].numel()))
+    return neighbour_vote(z, ds.y, ds.num_classes, folds, seed, k)

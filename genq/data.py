@@ -19,7 +19,7 @@ __all__ = ['MISSING', 'DIGIT_CLASSES', 'FASHION_DIRS', 'FASHION_SHA256', 'FASHIO
            'check_number', 'check_set', 'check_choice', 'seeded_generator', 'seeded', 'checked', 'arg', 'ImageSet',
            'append_rows', 'digits', 'mnist5k', 'ring', 'grid', 'image_grid', 'show', 'plot_class_counts', 'translate',
            'DatasetUnavailableError', 'mnist', 'cifar10', 'read_idx', 'fashion_mnist', 'load', 'from_folder',
-           'FolderFiles', 'folder_batches']
+           'FolderFiles', 'FolderStream', 'folder_batches', 'SetStream', 'as_stream']
 
 # %% ../nbs/01_data.ipynb #8daa31fd
 def quick_mode() -> bool:
@@ -611,10 +611,10 @@ def _folder_files(root: Path) -> tuple[list, tuple]:
 
 LONG_FOLDER_FILES = 2_000     # from here reading a folder takes long enough to show its progress
 
-def _image_folder(path, size: int, channels: int) -> tuple[Path, list, tuple]:
-    "The folder `path`, its (file, label) pairs and class names, after checking the reading settings."
+def _image_folder(path, size: int, channels: int, caller: str) -> tuple[Path, list, tuple]:
+    "The folder `path`, its (file, label) pairs and class names, after checking the reading settings for `caller`."
     root = Path(path)
-    if not root.is_dir(): raise ValueError(f"from_folder needs a folder of images. {str(root)!r} is not a folder.")
+    if not root.is_dir(): raise ValueError(f"{caller} needs a folder of images. {str(root)!r} is not a folder.")
     if channels not in (1, 3): raise ValueError(f"channels should be 1 (grey) or 3 (colour). Got {channels}.")
     check_int(size, 'size', 1)
     return root, *_folder_files(root)
@@ -628,7 +628,7 @@ def from_folder(path, size: int = 28, channels: int = 1, name: str | None = None
     listed in `.meta['skipped']`; `.meta['paths']` holds each row's file, which audit reports and cleaning plans
     carry. `progress` shows a bar over the files (by default from `LONG_FOLDER_FILES` files up)."""
     from tqdm.auto import tqdm
-    root, files, classes = _image_folder(path, size, channels)
+    root, files, classes = _image_folder(path, size, channels, 'from_folder')
     images, labels, paths, skipped = [], [], [], []
     if progress is None: progress = len(files) >= LONG_FOLDER_FILES
     for f, label in tqdm(files, desc=f'reading {root.name}', unit='file', disable=not progress):
@@ -656,27 +656,64 @@ class FolderFiles(torch.utils.data.Dataset):
 
 def _as_read(items: list) -> list: return items           # the DataLoader's collate: the items as they were read
 
-def _stream(root: Path, files: list, classes: tuple, batch_size: int, size: int, channels: int, workers: int):
-    "`folder_batches`'s generator, once the arguments are checked."
-    paths = [str(f) for f, _ in files]
-    loader = torch.utils.data.DataLoader(FolderFiles(files, size, channels), batch_size=batch_size,
-                                         num_workers=workers, collate_fn=_as_read)
-    for items in loader:
+class FolderStream:
+    """`folder_batches`' stream: iterating it reads the folder again, batch by batch; `read(ids)` reads the files
+    with those ids (positions in the sorted listing) as one set, e.g. the few rows a check wants to look at again."""
+    def __init__(self, root: Path, files: list, classes: tuple, batch_size: int, size: int, channels: int,
+                 workers: int):
+        self.root, self.files, self.classes, self.batch_size = root, files, classes, batch_size
+        self.reader, self.workers, self.paths = FolderFiles(files, size, channels), workers, [str(f) for f, _ in files]
+    def __len__(self) -> int: return -(-len(self.files) // self.batch_size)          # batches, unreadable ones too
+    def _set(self, items: list) -> ImageSet | None:
+        "The readable items as an ImageSet (None if none), listing the others in `.meta['skipped']`."
         read = [it for it in items if it[0] is not None]
-        skipped = [(paths[i], why) for _, _, i, why in items if why]
-        if not read: continue
-        yield ImageSet(to_unit_range(np.stack([it[0] for it in read])),
-                       torch.tensor([it[1] for it in read]) if classes else None,
-                       torch.tensor([it[2] for it in read]), classes=classes, name=root.name,
-                       meta=dict(paths=paths, skipped=skipped))
+        skipped = [(self.paths[i], why) for _, _, i, why in items if why]
+        if not read: return None
+        return ImageSet(to_unit_range(np.stack([it[0] for it in read])),
+                        torch.tensor([it[1] for it in read]) if self.classes else None,
+                        torch.tensor([it[2] for it in read]), classes=self.classes, name=self.root.name,
+                        meta=dict(paths=self.paths, skipped=skipped))
+    def __iter__(self):
+        loader = torch.utils.data.DataLoader(self.reader, batch_size=self.batch_size, num_workers=self.workers,
+                                             collate_fn=_as_read)
+        return (ds for ds in map(self._set, loader) if ds is not None)
+    def read(self, ids) -> ImageSet:
+        "The files with these ids, read again as the stream reads them; an unreadable one is an error."
+        ids = torch.as_tensor(ids, dtype=torch.long).flatten()
+        if len(ids) and not (0 <= int(ids.min()) and int(ids.max()) < len(self.files)):
+            raise ValueError(f"ids should be positions of this folder's {len(self.files)} files. Got "
+                             f"{int(ids.min())}..{int(ids.max())}.")
+        ds = self._set([self.reader[i] for i in ids.tolist()])
+        if ds is None or len(ds) < len(ids): raise ValueError(f"some of these files can no longer be read: {ids}.")
+        return ds
 
 @checked(batch_size=arg.whole(1), workers=arg.whole(0))
-def folder_batches(path, batch_size: int = 1024, size: int = 28, channels: int = 1, workers: int = 0):
+def folder_batches(path, batch_size: int = 1024, size: int = 28, channels: int = 1, workers: int = 0) -> FolderStream:
     """The images of folder `path`, read as `from_folder` reads them, as a stream of `ImageSet`s of up to `batch_size`
     rows: memory holds one batch, not the folder. A torch `DataLoader` with `workers` processes decodes the files.
     Each row's id is its file's position in the folder's sorted listing (`.meta['paths']` maps ids to files); each
     batch lists its unreadable files in `.meta['skipped']`. The arguments are checked at once; the files are read
-    as the stream is consumed."""
-    root, files, classes = _image_folder(path, size, channels)
+    as the stream is consumed, and again at each pass; `.read(ids)` reads chosen files again."""
+    root, files, classes = _image_folder(path, size, channels, 'folder_batches')
     if not files: raise ValueError(f"{str(root)!r} holds no files.")
-    return _stream(root, files, classes, batch_size, size, channels, workers)
+    return FolderStream(root, files, classes, batch_size, size, channels, workers)
+
+class SetStream:
+    "An in-memory `ImageSet` as a stream of `batch_size` rows, with `read(ids)`, as `folder_batches` gives a folder."
+    def __init__(self, ds: ImageSet, batch_size: int): self.ds, self.batch_size = ds, batch_size
+    def __len__(self) -> int: return -(-len(self.ds) // self.batch_size)
+    def __iter__(self):
+        return (self.ds.subset(torch.arange(i, min(i + self.batch_size, len(self.ds))))
+                for i in range(0, len(self.ds), self.batch_size))
+    def read(self, ids) -> ImageSet:
+        "The rows with these ids."
+        ids, order = torch.as_tensor(ids, dtype=torch.long).flatten(), self.ds.ids.cpu().argsort()
+        at = order[torch.searchsorted(self.ds.ids.cpu()[order], ids).clamp_max(len(order) - 1)]
+        if not torch.equal(self.ds.ids.cpu()[at], ids): raise ValueError(f"{self.ds.name} has no rows with some of "
+                                                                          f"these ids: {ids}.")
+        return self.ds.subset(at)
+
+@checked(ds=arg.image_set, batch_size=arg.whole(1))
+def as_stream(ds: ImageSet, batch_size: int = 1024) -> SetStream:
+    "`ds` as a stream of sets of `batch_size` rows, to try what takes a stream (`genq.audit.audit_stream`) in memory."
+    return SetStream(ds, batch_size)

@@ -26,10 +26,10 @@ def setup(backend: str | None = None) -> torch.device:
     """Join the process group `torchrun` describes in the environment (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT,
     LOCAL_RANK): NCCL with one GPU per process (LOCAL_RANK picks it) where CUDA is present, else gloo on the CPU
     (`backend='gloo'` forces the CPU). Returns this process's device, to pass as `device=` to the training functions."""
+    if backend not in (None, 'gloo', 'nccl'): raise ValueError(f"backend should be 'gloo' or 'nccl'. Got {backend!r}.")
     missing = [k for k in LAUNCH if k not in os.environ]
     if missing: raise RuntimeError(f"setup() joins the processes torchrun starts; {', '.join(missing)} are not set. "
                                    "Launch the script with: torchrun --nproc_per_node=2 script.py")
-    if backend not in (None, 'gloo', 'nccl'): raise ValueError(f"backend should be 'gloo' or 'nccl'. Got {backend!r}.")
     cuda = torch.cuda.is_available() and backend != 'gloo'
     dev = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0))) if cuda else torch.device('cpu')
     if cuda: torch.cuda.set_device(dev)

@@ -54,6 +54,9 @@ def stream_features(net: nn.Module | None, sets, progress: bool = True) -> tuple
     """`features` of a stream of image sets (e.g. `genq.data.folder_batches`), one set at a time, so that memory
     holds one set's pixels and the features: (features N×D, each row's id N)."""
     from tqdm.auto import tqdm
+    if not hasattr(sets, '__iter__') or isinstance(sets, ImageSet): raise TypeError(
+        f"sets should be a stream of ImageSets, e.g. folder_batches(path). Got {type(sets).__name__}"
+        + (": for one ImageSet, use features(net, ds.x)." if isinstance(sets, ImageSet) else "."))
     feats, ids = [], []
     for ds in tqdm(sets, desc='features', unit='batch', disable=not progress):
         feats.append(features(net, check_set(ds, 'each batch').x, progress=False)); ids.append(ds.ids.cpu())
@@ -213,8 +216,10 @@ def _sq_distances(a: Tensor, b: Tensor, b_sq: Tensor) -> Tensor:
     return torch.addmm(b_sq[None], a, b.T, alpha=-2).add_((a * a).sum(1, keepdim=True)).clamp_min_(0)
 
 def _row_chunks(f: Tensor, columns: int) -> tuple[Tensor, ...]:
-    "`f` split into chunks of rows whose distance matrices to `columns` points hold about 2¹⁹ numbers (4 MB)."
-    return f.split(max(1, 2 ** 19 // columns))
+    """`f` split into chunks of rows whose distance matrices to `columns` points hold 2¹⁹ numbers (4 MB, cache-sized)
+    on one thread, 2¹⁹·T² on T threads up to 2²³ (64 MB): each thread gets rows enough to keep busy between the
+    barriers of its parallel loops (`python bench/metrics.py`)."""
+    return f.split(max(1, min(2 ** 19 * torch.get_num_threads() ** 2, 2 ** 23) // columns))
 
 def _kth_neighbour_sq(f: Tensor, k: int) -> Tensor:
     "Squared distance from each row of `f` to its k-th nearest other row."

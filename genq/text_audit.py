@@ -12,7 +12,7 @@ import torch
 from .data import arg, checked
 import time
 from .audit import AuditReport, Check, CHECKS, chosen_checks, register, _copies, _groups, _kept, _unflagged
-from .audit import check_client
+from .audit import check_client, dealt
 from .clean import CleaningPlan, make_plan, plan_rows
 from .text import TextSet, check_text, words, facts
 
@@ -54,8 +54,7 @@ def minhash_pairs(sets: list, threshold: float, num_perm: int = 128, seed: int =
     from datasketch import MinHashLSH
     if check_client(client) is None: hashes = minhash_signatures(sets, num_perm, seed)
     else:
-        shards = client.scatter([sets[i:i + 1000] for i in range(0, len(sets), 1000)])
-        done = client.gather(client.map(minhash_signatures, shards, num_perm=num_perm, seed=seed, pure=False))
+        done = dealt(client, minhash_signatures, [sets[i:i + 1000] for i in range(0, len(sets), 1000)], num_perm, seed)
         hashes = [h for shard in done for h in shard]
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     for i, h in enumerate(hashes): lsh.insert(i, h)
