@@ -84,13 +84,16 @@ class Shard:
 
     def wrap(self, module: nn.Module, method: str = 'forward', **kwargs):
         """`module`'s `method` as a function; under a process group, through DDP, which averages the gradients of each
-        backward pass across the processes (BatchNorm becomes SyncBatchNorm on GPUs). `kwargs`: what the method needs
-        under a process group (e.g. `shard=`)."""
+        backward pass across the processes (BatchNorm becomes SyncBatchNorm on GPUs). Buffers are not broadcast: a GAN's
+        step runs D twice before its backward, and a broadcast between (in place) broke it on torch 2.3 and 2.4; so
+        BatchNorm's running statistics are each process's own on CPUs (equal under SyncBatchNorm), and rank 0's are
+        saved. `kwargs`: what the method needs under a process group (e.g. `shard=`)."""
         if not self.on: return module if method == 'forward' else getattr(module, method)
         dev = next(module.parameters()).device
         if dev.type == 'cuda': module = nn.SyncBatchNorm.convert_sync_batchnorm(module)
         inner = module if method == 'forward' and not kwargs else _Method(module, method, **kwargs)
-        return nn.parallel.DistributedDataParallel(inner, device_ids=[dev] if dev.type == 'cuda' else None)
+        return nn.parallel.DistributedDataParallel(inner, device_ids=[dev] if dev.type == 'cuda' else None,
+                                                   broadcast_buffers=False)
 
     def sync(self):
         "Wait until every process gets here (e.g. until rank 0 has written a checkpoint)."
