@@ -407,6 +407,7 @@ class Check:
     shared: dict = field(default_factory=dict)   # audit's arguments it takes, as {audit argument: finder setting}
     skip: Callable[..., str | None] | None = None   # (ds, settings) -> why it cannot run on ds, or None
     reads: str = 'images'                    # the sets its finder reads: 'images' (audit) or 'text' (audit_text)
+    per_row: bool = False                    # each row judged alone: a stream runs it batch by batch (audit_stream)
 
     def settings(self) -> set[str] | None:
         "The names of the finder's own settings (None when it takes any, passing them on)."
@@ -430,8 +431,8 @@ def _needs_labels(ds: ImageSet, settings: dict) -> str | None:
     return "no labels: the label_conflict check was skipped." if ds.y is None else None
 
 CHECKS = {c.name: c for c in [
-    Check('missing', find_missing, 'completeness', ('impute', 'drop', 'keep'), ('missing_pixels',)),
-    Check('invalid', find_invalid, 'usability', ('drop', 'keep'), ('outliers', 'corrupt_images')),
+    Check('missing', find_missing, 'completeness', ('impute', 'drop', 'keep'), ('missing_pixels',), per_row=True),
+    Check('invalid', find_invalid, 'usability', ('drop', 'keep'), ('outliers', 'corrupt_images'), per_row=True),
     Check('exact_duplicate', find_exact_duplicates, 'consistency', ('drop', 'keep'), ('duplicates',),
           dict(client='client')),
     Check('label_conflict', find_label_conflicts, 'consistency', ('drop', 'review', 'keep'), (),
@@ -561,6 +562,8 @@ class AuditReport:
             lines.append(f"Classes: most/fewest images {self.imbalance['ratio']:.1f}, balance "
                          f"{self.imbalance['balance']:.3f}.")
         lines.append(self.summary.to_string(index=False))
+        shared = {k: v for k, v in self.seconds.items() if k not in set(self.summary.issue)}   # e.g. a stream's vectors
+        if shared: lines.append('Also timed: ' + ', '.join(f'{k} {v:.1f} s' for k, v in shared.items()) + '.')
         return '\n'.join(lines + [f"note: {n}" for n in self.notes])
 
 # %% ../nbs/03_audit.ipynb #5100ae9c
@@ -712,11 +715,10 @@ class _StreamRows:
         if self.first is None: self.first = ds
         elif (ds.shape, ds.classes, ds.y is None) != (self.first.shape, self.first.classes, self.first.y is None):
             raise ValueError(f"every batch should have the first one's image shape, classes and labelling: "
-                             f"{self.first.shape}, {len(self.first.classes)} classes. Got {ds.shape} and "
-                             f"{len(ds.classes)}.")
+                             f"{_batch_form(self.first)}. Got {_batch_form(ds)}.")
         x, part = ds.x.cpu(), [_row_table(ds)]
-        for name, find in (('missing', find_missing), ('invalid', find_invalid)):
-            if name in chosen: part.append(_timed(seconds, name, find, ds))
+        for name, check in CHECKS.items():                            # in registry order
+            if name in chosen and check.per_row: part.append(_timed(seconds, name, check.find, ds))
         self.tables.append(pd.concat(part, axis=1))
         self.ids.append(ds.ids.cpu()); self.labels.append(None if ds.y is None else ds.y.cpu())
         self.nan, self.values = self.nan + int(torch.isnan(x).sum()), self.values + x.numel()
@@ -724,6 +726,10 @@ class _StreamRows:
         if 'near_duplicate' in chosen:
             for kept, view in zip(self.views, _timed(seconds, 'near_duplicate', near_views, x)): kept.append(view)
         if chosen & {'outlier', 'label'}: self.vectors.append(_timed(seconds, 'vectors', _stream_vectors, embed, x))
+
+def _batch_form(ds: ImageSet) -> str:
+    "A batch's image shape, classes and labelling, for an error."
+    return f"{ds.shape}, {len(ds.classes)} classes, {'unlabelled' if ds.y is None else 'labelled'}"
 
 def _timed(seconds: dict, name: str, fn, *args):
     "fn(*args), adding its time to seconds[name]."
@@ -785,7 +791,7 @@ def _stream_report(stream, kept: _StreamRows, chosen: dict, embed, reference, ne
     vectors = torch.cat(kept.vectors) if kept.vectors else None
     parts, notes = [pd.concat(kept.tables, ignore_index=True)], []
     for name in chosen:
-        if name in ('missing', 'invalid'): continue                    # judged batch by batch, already in the table
+        if CHECKS[name].per_row: continue                             # judged batch by batch, already in the table
         note = _stream_note(name, stream, counts, folds)
         if note: notes.append(note); continue
         t0 = time.perf_counter()

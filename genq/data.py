@@ -656,14 +656,28 @@ class FolderFiles(torch.utils.data.Dataset):
 
 def _as_read(items: list) -> list: return items           # the DataLoader's collate: the items as they were read
 
-class FolderStream:
+class _Stream:
+    "What the streams of `ImageSet`s share: `len` in batches of `batch_size` of their `rows` (unreadable ones too)."
+    rows: int
+    batch_size: int
+    def __len__(self) -> int: return -(-self.rows // self.batch_size)
+
+def _read_ids(ids, who: str) -> Tensor:
+    "`ids` as a flat long tensor of at least one whole number, else an error naming `who`."
+    ids = torch.as_tensor(ids).flatten()
+    if not len(ids): raise ValueError(f"{who} needs at least one id: an ImageSet holds at least one image.")
+    if ids.dtype == torch.bool or ids.is_floating_point() or ids.is_complex(): raise TypeError(
+        f"{who}'s ids should be whole numbers (an int tensor or list). Got {ids.dtype}.")
+    return ids.long()
+
+class FolderStream(_Stream):
     """`folder_batches`' stream: iterating it reads the folder again, batch by batch; `read(ids)` reads the files
     with those ids (positions in the sorted listing) as one set, e.g. the few rows a check wants to look at again."""
     def __init__(self, root: Path, files: list, classes: tuple, batch_size: int, size: int, channels: int,
                  workers: int):
         self.root, self.files, self.classes, self.batch_size = root, files, classes, batch_size
         self.reader, self.workers, self.paths = FolderFiles(files, size, channels), workers, [str(f) for f, _ in files]
-    def __len__(self) -> int: return -(-len(self.files) // self.batch_size)          # batches, unreadable ones too
+        self.rows = len(files)
     def _set(self, items: list) -> ImageSet | None:
         "The readable items as an ImageSet (None if none), listing the others in `.meta['skipped']`."
         read = [it for it in items if it[0] is not None]
@@ -679,8 +693,8 @@ class FolderStream:
         return (ds for ds in map(self._set, loader) if ds is not None)
     def read(self, ids) -> ImageSet:
         "The files with these ids, read again as the stream reads them; an unreadable one is an error."
-        ids = torch.as_tensor(ids, dtype=torch.long).flatten()
-        if len(ids) and not (0 <= int(ids.min()) and int(ids.max()) < len(self.files)):
+        ids = _read_ids(ids, 'FolderStream.read')
+        if not (0 <= int(ids.min()) and int(ids.max()) < len(self.files)):
             raise ValueError(f"ids should be positions of this folder's {len(self.files)} files. Got "
                              f"{int(ids.min())}..{int(ids.max())}.")
         ds = self._set([self.reader[i] for i in ids.tolist()])
@@ -698,20 +712,19 @@ def folder_batches(path, batch_size: int = 1024, size: int = 28, channels: int =
     if not files: raise ValueError(f"{str(root)!r} holds no files.")
     return FolderStream(root, files, classes, batch_size, size, channels, workers)
 
-class SetStream:
+class SetStream(_Stream):
     "An in-memory `ImageSet` as a stream of `batch_size` rows, with `read(ids)`, as `folder_batches` gives a folder."
-    def __init__(self, ds: ImageSet, batch_size: int): self.ds, self.batch_size = ds, batch_size
-    def __len__(self) -> int: return -(-len(self.ds) // self.batch_size)
+    def __init__(self, ds: ImageSet, batch_size: int): self.ds, self.batch_size, self.rows = ds, batch_size, len(ds)
     def __iter__(self):
         return (self.ds.subset(torch.arange(i, min(i + self.batch_size, len(self.ds))))
                 for i in range(0, len(self.ds), self.batch_size))
     def read(self, ids) -> ImageSet:
         "The rows with these ids."
-        ids, order = torch.as_tensor(ids, dtype=torch.long).flatten(), self.ds.ids.cpu().argsort()
-        at = order[torch.searchsorted(self.ds.ids.cpu()[order], ids).clamp_max(len(order) - 1)]
-        if not torch.equal(self.ds.ids.cpu()[at], ids): raise ValueError(f"{self.ds.name} has no rows with some of "
-                                                                          f"these ids: {ids}.")
-        return self.ds.subset(at)
+        ids, known = _read_ids(ids, 'SetStream.read'), self.ds.ids.cpu()
+        if not torch.isin(ids, known).all(): raise ValueError(f"{self.ds.name} has no rows with some of these ids: "
+                                                              f"{ids[~torch.isin(ids, known)][:5].tolist()}.")
+        order = known.argsort()
+        return self.ds.subset(order[torch.searchsorted(known[order], ids)])
 
 @checked(ds=arg.image_set, batch_size=arg.whole(1))
 def as_stream(ds: ImageSet, batch_size: int = 1024) -> SetStream:

@@ -16,14 +16,15 @@ from .text import (TextSet, Vocab, people, corpus, tokens, zipf_mentions, words,
 from .lm import LM, train_lm, answers, continuations
 from .text_audit import audit_text, clean_text
 from .audit import prf
-from .experiment import bootstrap_mean, cover_row, recovery
+from .experiment import bootstrap_mean, cover_row, recovery, load_results
+from .data import quick_mode
 
 # %% auto #0
-__all__ = ['COPIES', 'FORMS', 'ARMS', 'TAG', 'JUNK', 'TEXT_STUDIES', 'lm_scale', 'fit_lm', 'repeat_docs', 'copy_counts',
-           'verbatim', 'regeneration', 'duplicates_run', 'duplicates_rows', 'augmentation_run', 'augment_scale',
-           'augmentation_rows', 'companions', 'contradiction_run', 'contradiction_rates', 'contradiction_rows',
-           'source_tagged', 'junk_run', 'junk_rows', 'long_tail_run', 'long_tail_rows', 'by_mentions', 'text_claims',
-           'text_cover']
+__all__ = ['COPIES', 'FORMS', 'ARMS', 'TAG', 'JUNK', 'TEXT_STUDIES', 'lm_scale', 'fit_lm', 'with_shipped', 'seed_agreement',
+           'repeat_docs', 'copy_counts', 'verbatim', 'regeneration', 'duplicates_run', 'duplicates_rows',
+           'augmentation_run', 'augment_scale', 'augmentation_rows', 'companions', 'contradiction_run',
+           'contradiction_rates', 'contradiction_rows', 'source_tagged', 'junk_run', 'junk_rows', 'long_tail_run',
+           'long_tail_rows', 'by_mentions', 'text_claims', 'text_cover']
 
 # %% ../nbs/21_text_studies.ipynb #4157eb7b
 def lm_scale() -> dict:
@@ -39,6 +40,27 @@ def fit_lm(ts: TextSet, vocab: Vocab, seed: int = 0, **changes) -> LM:
     model = LM(len(vocab), context=rows.x.shape[1], width=s['width'], depth=s['depth'], heads=s['heads'])
     return train_lm(model, rows, steps=s['steps'], batch_size=s['batch_size'], lr=s['lr'], seed=seed,
                     progress=False)[0]
+
+def with_shipped(name: str, live: pd.DataFrame) -> pd.DataFrame:
+    """The rows of study `name` that a section reads: `live` (the seeds this build ran) and, where the shipped rows
+    (`genq/results/text_<name>.json`) are at this build's scale, their other seeds."""
+    rows, prov = load_results(f'text_{name}')
+    if prov.get('scale') != ('quick' if quick_mode() else 'full'): return live
+    return pd.concat([live, rows[~rows.seed.isin(live.seed)]], ignore_index=True)
+
+def seed_agreement(name: str, live: pd.DataFrame) -> str:
+    """How this build's rows of study `name` compare with the shipped rows of the same seeds: identical, or the
+    largest difference (on another CPU, float rounding can change a few answers)."""
+    rows, prov = load_results(f'text_{name}')
+    seeds = sorted(set(live.seed))
+    mine = rows[rows.seed.isin(seeds)].reset_index(drop=True)
+    head = f"{name}, seed {', '.join(map(str, seeds))}: this build against the shipped rows ({prov.get('scale')} scale)"
+    if len(mine) != len(live) or list(mine.columns) != list(live.columns): return f"{head}: not the same rows"
+    live = live.reset_index(drop=True)
+    num = [c for c in live.columns if live[c].dtype.kind in 'iuf']                 # numbers; bools and text compared
+    gap = (live[num].astype(float) - mine[num].astype(float)).abs().max()
+    same = gap.max() == 0 and all((live[c] == mine[c]).all() for c in live.columns if c not in num)
+    return f"{head}: {'identical' if same else f'largest difference {gap.max():.3g} ({gap.idxmax()})'}"
 
 # %% ../nbs/21_text_studies.ipynb #b44a7d80
 COPIES = (1, 2, 4, 8, 16)
