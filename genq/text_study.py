@@ -5,6 +5,7 @@
 # %% ../nbs/21_text_studies.ipynb #8d80123a
 from __future__ import annotations
 import dataclasses
+from collections.abc import Callable
 import numpy as np
 import pandas as pd
 import torch
@@ -20,11 +21,11 @@ from .experiment import bootstrap_mean, cover_row, recovery, load_results
 from .data import quick_mode
 
 # %% auto #0
-__all__ = ['COPIES', 'FORMS', 'ARMS', 'TAG', 'JUNK', 'TEXT_STUDIES', 'lm_scale', 'fit_lm', 'with_shipped', 'seed_agreement',
-           'repeat_docs', 'copy_counts', 'verbatim', 'regeneration', 'duplicates_run', 'duplicates_rows',
-           'augmentation_run', 'augment_scale', 'augmentation_rows', 'companions', 'contradiction_run',
-           'contradiction_rates', 'contradiction_rows', 'source_tagged', 'junk_run', 'junk_rows', 'long_tail_run',
-           'long_tail_rows', 'by_mentions', 'text_claims', 'text_cover']
+__all__ = ['COPIES', 'duplicates_rows', 'FORMS', 'augmentation_rows', 'ARMS', 'contradiction_rows', 'TAG', 'JUNK', 'junk_rows',
+           'long_tail_rows', 'TEXT_STUDIES', 'lm_scale', 'fit_lm', 'with_shipped', 'seed_agreement', 'TextStudy',
+           'repeat_docs', 'copy_counts', 'verbatim', 'regeneration', 'duplicates_run', 'augmentation_run',
+           'augment_scale', 'companions', 'contradiction_run', 'contradiction_rates', 'contradiction_table',
+           'source_tagged', 'junk_run', 'junk_calls', 'long_tail_run', 'by_mentions', 'text_claims', 'text_cover']
 
 # %% ../nbs/21_text_studies.ipynb #4157eb7b
 def lm_scale() -> dict:
@@ -61,6 +62,17 @@ def seed_agreement(name: str, live: pd.DataFrame) -> str:
     gap = (live[num].astype(float) - mine[num].astype(float)).abs().max()
     same = gap.max() == 0 and all((live[c] == mine[c]).all() for c in live.columns if c not in num)
     return f"{head}: {'identical' if same else f'largest difference {gap.max():.3g} ({gap.idxmax()})'}"
+
+@dataclasses.dataclass(frozen=True)
+class TextStudy:
+    "A case study: its `run`, its runs' keyword arguments over some seeds (`calls`), the `table` of their results."
+    run: Callable                    # keyword arguments → one run's result
+    calls: Callable                  # seeds → a list of keyword arguments, one per run
+    table: Callable                  # the runs' results, in the order of `calls` → the study's rows
+
+    def __call__(self, seeds) -> pd.DataFrame:
+        "The study over `seeds`: every run in turn, then the table."
+        return self.table([self.run(**c) for c in self.calls(list(seeds))])
 
 # %% ../nbs/21_text_studies.ipynb #b44a7d80
 COPIES = (1, 2, 4, 8, 16)
@@ -124,11 +136,10 @@ def duplicates_run(seed: int, remedy: str = 'none', n: int = 400, per: int = 10,
     out = regeneration(model, vocab, ts, counts, held)
     return out.assign(seed=seed, remedy=remedy, train_docs=len(train))
 
-# %% ../nbs/21_text_studies.ipynb #8b504741
-def duplicates_rows(seeds) -> pd.DataFrame:
-    "The duplicates study over `seeds`: each seed as trained and deduplicated, rows by copy count."
-    return pd.concat([duplicates_run(seed, remedy) for seed in seeds for remedy in ('none', 'dedup')],
-                     ignore_index=True)
+# %% ../nbs/21_text_studies.ipynb #048dc554
+duplicates_rows = TextStudy(                  # each seed as trained and deduplicated; rows by copy count
+    duplicates_run, lambda seeds: [dict(seed=seed, remedy=remedy) for seed in seeds for remedy in ('none', 'dedup')],
+    lambda runs: pd.concat(runs, ignore_index=True))
 
 # %% ../nbs/21_text_studies.ipynb #7a974d8d
 FORMS = ('one biography', 'four copies', 'four rewrites')
@@ -152,9 +163,8 @@ def augment_scale() -> dict:
     return by_scale(quick=dict(steps=400), full={})
 
 # %% ../nbs/21_text_studies.ipynb #dfceb89c
-def augmentation_rows(seeds) -> pd.DataFrame:
-    "The knowledge-augmentation study over `seeds`: a row per seed and form."
-    return pd.DataFrame([augmentation_run(seed, form) for seed in seeds for form in FORMS])
+augmentation_rows = TextStudy(                # a row per seed and form
+    augmentation_run, lambda seeds: [dict(seed=seed, form=form) for seed in seeds for form in FORMS], pd.DataFrame)
 
 # %% ../nbs/21_text_studies.ipynb #7a223e16
 ARMS = ('true companions', 'false companions', 'resolved')
@@ -191,19 +201,21 @@ def contradiction_run(seed: int, rate: float, arm: str, n: int = 40, **changes) 
                     repeats_false=[k in said for k in zip(a.person, a.attribute, a.answer)],
                     seed=seed, rate=rate, arm=arm, docs=len(ts))
 
-# %% ../nbs/21_text_studies.ipynb #cf6ef4e9
+# %% ../nbs/21_text_studies.ipynb #0691a64f
 def contradiction_rates() -> tuple:
     "The contradiction study's doses: two in the quick build, three at full scale."
     return by_scale((0.25, 1.0), (0.25, 0.5, 1.0))
 
-def contradiction_rows(seeds) -> pd.DataFrame:
-    """The contradictions study over `seeds`, every dose and arm: per run, the share of answers correct, hallucinated
-    and repeating the false value, among the facts contradicted and among the rest (`answers`: how many)."""
-    runs = pd.concat([contradiction_run(seed, rate, arm) for seed in seeds for rate in contradiction_rates()
-                      for arm in ARMS], ignore_index=True)
-    return runs.groupby(['seed', 'rate', 'arm', 'contradicted']).agg(
+def contradiction_table(runs: list) -> pd.DataFrame:
+    """Per run of the contradictions study, the share of answers correct, hallucinated and repeating the false value,
+    among the facts contradicted and among the rest (`answers`: how many)."""
+    return pd.concat(runs, ignore_index=True).groupby(['seed', 'rate', 'arm', 'contradicted']).agg(
         answers=('correct', 'size'), correct=('correct', 'mean'), hallucination=('hallucination', 'mean'),
         repeats_false=('repeats_false', 'mean'), docs=('docs', 'first')).reset_index()
+
+contradiction_rows = TextStudy(               # every seed, dose and arm
+    contradiction_run, lambda seeds: [dict(seed=seed, rate=rate, arm=arm) for seed in seeds
+                                      for rate in contradiction_rates() for arm in ARMS], contradiction_table)
 
 # %% ../nbs/21_text_studies.ipynb #6698a5d8
 TAG = 'wikibio'                  # the source tag: a word no biography and no junk document uses
@@ -244,13 +256,15 @@ def junk_run(seed: int, junk: float, remedy: str = 'none', exposure: str = 'equa
 # %% ../nbs/21_text_studies.ipynb #faee3fa9
 JUNK = (1.0, 3.0)
 
-def junk_rows(seeds) -> pd.DataFrame:
-    """The junk study over `seeds`: the clean run, and at each dose of `JUNK` junk kept, filtered, and at the same
-    steps; with the source tag, clean and at the top dose."""
-    return pd.DataFrame([junk_run(seed, 0) for seed in seeds]
-                        + [junk_run(seed, j, remedy) for seed in seeds for j in JUNK for remedy in ('none', 'filter')]
-                        + [junk_run(seed, j, exposure='same steps') for seed in seeds for j in JUNK]
-                        + [junk_run(seed, j, tag=True) for seed in seeds for j in (0., max(JUNK))])
+def junk_calls(seeds) -> list:
+    """The junk study's runs over `seeds`: the clean run, and at each dose of `JUNK` junk kept, filtered, and at the
+    same steps; with the source tag, clean and at the top dose."""
+    return ([dict(seed=seed, junk=0) for seed in seeds]
+            + [dict(seed=seed, junk=j, remedy=remedy) for seed in seeds for j in JUNK for remedy in ('none', 'filter')]
+            + [dict(seed=seed, junk=j, exposure='same steps') for seed in seeds for j in JUNK]
+            + [dict(seed=seed, junk=j, tag=True) for seed in seeds for j in (0., max(JUNK))])
+
+junk_rows = TextStudy(junk_run, junk_calls, pd.DataFrame)      # a row per run
 
 # %% ../nbs/21_text_studies.ipynb #6fd3e274
 @checked(seed=arg.whole(), n=arg.whole(4), most=arg.whole(1))
@@ -265,11 +279,10 @@ def long_tail_run(seed: int, n: int = 200, most: int = 16, **changes) -> pd.Data
     return pd.concat([a, unseen], ignore_index=True).assign(seed=seed)
 
 # %% ../nbs/21_text_studies.ipynb #f67e1484
-def long_tail_rows(seeds) -> pd.DataFrame:
-    "The long-tail study over `seeds`: per seed and mention count, the number of answers and the share correct."
-    runs = pd.concat([long_tail_run(seed) for seed in seeds], ignore_index=True)
-    g = runs.groupby(['seed', 'mentions'])
-    return g.agg(answers=('correct', 'size'), correct=('correct', 'mean')).reset_index()
+long_tail_rows = TextStudy(                   # per seed and mention count, the number of answers and the share correct
+    long_tail_run, lambda seeds: [dict(seed=seed) for seed in seeds],
+    lambda runs: pd.concat(runs, ignore_index=True).groupby(['seed', 'mentions']).agg(
+        answers=('correct', 'size'), correct=('correct', 'mean')).reset_index())
 
 def by_mentions(tail: pd.DataFrame) -> pd.DataFrame:
     "`long_tail_rows`'s accuracy in bins of mentions (never, 1, 2, 3–4, 5–8, 9+), a column per seed."

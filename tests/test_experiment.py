@@ -214,7 +214,7 @@ def test_shipped_text_results_match_their_code(name):
     rows, prov = E.load_results(f'text_{name}')
     status = E.result_status(prov)
     assert status == 'current' or len(prov.get('stale', '')) > 40, (
-        f"genq/results/text_{name}.json: {status}: rerun python tools/text_studies.py genq/results (6 min, 2 cores)")
+        f"genq/results/text_{name}.json: {status}: rerun python tools/text_studies.py genq/results (5 min, 2 cores)")
     assert prov['seeds'] == [0, 1, 2, 3, 4] and set(rows.seed) == set(prov['seeds'])
 
 

@@ -1,6 +1,7 @@
 "Text corpus, defects and the language model: what the chapters do not show (seeds, provenance, the NaN guard)."
 import os
 
+import pandas as pd
 import pytest
 import torch
 
@@ -90,13 +91,22 @@ def test_the_text_studies_tool_saves_rows_with_provenance_that_the_chapter_can_r
     from pathlib import Path
     from genq.experiment import load_results, result_status
     root = Path(__file__).resolve().parents[1]
-    r = subprocess.run([sys.executable, root / 'tools' / 'text_studies.py', tmp_path, 'long_tail', '--seeds', '3',
-                        '--jobs', '1'], capture_output=True, text=True, env={**os.environ, 'GENQ_QUICK': '1'})
+    env = {**os.environ, 'GENQ_QUICK': '1', 'GENQ_CACHE': str(tmp_path / 'cache')}
+    script = root / 'tools' / 'text_studies.py'
+    tool = lambda out, *args: subprocess.run([sys.executable, script, tmp_path / out, *args], capture_output=True,
+                                             text=True, env=env)
+    r = tool('a', 'long_tail', '--seeds', '3', '--jobs', '1')
     assert r.returncode == 0, r.stderr[-2000:]
-    rows, prov = load_results(tmp_path / 'text_long_tail.json')
+    rows, prov = load_results(tmp_path / 'a' / 'text_long_tail.json')
     assert prov['study'] == 'text_long_tail' and prov['seeds'] == [3] and prov['scale'] == 'quick'
     assert result_status(prov) == 'current' and set(rows.seed) == {3}
     assert (rows.answers > 0).all() and rows.correct.between(0, 1).all() and 0 in set(rows.mentions)
+    again = tool('b', 'long_tail', '--seeds', '3')                  # the run is cached: none to make, the same rows
+    assert again.returncode == 0 and '0 runs to make' in again.stdout, again.stdout + again.stderr[-2000:]
+    pd.testing.assert_frame_equal(load_results(tmp_path / 'b' / 'text_long_tail.json')[0], rows)
+    late = tool('c', 'long_tail', '--seeds', '4', '--jobs', '2', '--until', '0')    # past its deadline: no run made
+    assert late.returncode == 0 and 'seeds finished []: not saved' in late.stdout, late.stdout + late.stderr[-2000:]
+    assert not (tmp_path / 'c' / 'text_long_tail.json').exists()
     bad = subprocess.run([sys.executable, root / 'tools' / 'text_studies.py', tmp_path, 'tails'], capture_output=True,
                          text=True)
     assert bad.returncode != 0 and 'unknown studies' in bad.stderr

@@ -39,9 +39,8 @@ def entry(s) -> Path:
     return cache_dir() / f'{run_key(s)}.json'
 
 
-def claim(s) -> bool:
-    "Claim run `s` for this process; False when it is cached or another process claimed it."
-    path = entry(s)
+def claim(path: Path) -> bool:
+    "Claim the run whose cache entry is `path` for this process; False when it is cached or another process claimed it."
     if path.exists(): return False
     try: os.close(os.open(path.with_suffix('.claim'), os.O_CREAT | os.O_EXCL))
     except FileExistsError: return False
@@ -54,7 +53,7 @@ def worker(index: int, deadline: float, names: list[str]):
     cache_dir().mkdir(parents=True, exist_ok=True)
     for s in queue(names):
         if time.time() > deadline: break
-        if not claim(s): continue
+        if not claim(entry(s)): continue
         try: run_grid([s], progress=False); done += 1
         except Exception:
             failed += 1
