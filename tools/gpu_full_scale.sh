@@ -26,7 +26,9 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv | tee "$OUT
 python3 -c "import torch, genq.experiment as e; print('torch', torch.__version__, 'code', e.code_fingerprint())" \
   | tee -a "$OUT/gpu.txt"
 TOOL=${TOOL:-tools/full_scale.py}
-[ "${BENCH:-1}" = 0 ] || { log bench; timeout 90 python3 bench/diffusion.py --steps 200 --repeats 2 | tee "$OUT/bench_diffusion.json"; }
+if [ "${BENCH:-1}" != 0 ]; then
+  log bench; timeout 90 python3 bench/diffusion.py --steps 200 --repeats 2 | tee "$OUT/bench_diffusion.json"
+fi
 MPS=off
 if command -v nvidia-cuda-mps-control >/dev/null; then
   nvidia-cuda-mps-control -d && timeout 60 python3 -c "import torch; torch.ones(1, device='cuda').sum().item()" && MPS=on

@@ -49,7 +49,8 @@ def text_section() -> str:
     for name, (rows, p) in shipped.items():
         status = 'current' if result_status(p) == 'current' else f"not current: {result_status(p)}"
         lines.append(f"- text {name.replace('_', ' ')}: {p.get('gpu') or p['device']}, {p['date']}, commit "
-                     f"{p['commit']}, {p['scale']} scale, seeds {', '.join(map(str, p['seeds']))}; {status}")
+                     f"{p['commit']}, {p['scale']} scale, seeds {', '.join(map(str, p['seeds']))}"
+                     + (f", runs {p['run_seconds']:,} s summed" if 'run_seconds' in p else '') + f"; {status}")
     return '\n'.join(lines)
 
 

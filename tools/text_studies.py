@@ -28,6 +28,9 @@ from genq.experiment import cache_dir, code_fingerprint, save_results
 from genq.text_study import TEXT_STUDIES, lm_scale
 
 
+def scale() -> str: return 'quick' if quick_mode() else 'full'
+
+
 def weight(name: str, call: dict) -> float:
     "A run's training steps relative to `lm_scale()`'s: the junk study's equal-exposure runs of kept junk train longer."
     if name == 'junk' and call.get('remedy', 'none') == 'none' and call.get('exposure', 'equal') == 'equal':
@@ -47,8 +50,7 @@ def _code() -> str: return code_fingerprint()
 
 def entry(name: str, call: dict) -> Path:
     "The cache file of one run: keyed by its study, its keyword arguments, the scale, `lm_scale()` and genq's code."
-    key = json.dumps(dict(study=name, call=call, scale='quick' if quick_mode() else 'full', lm=lm_scale(),
-                          code=_code()), sort_keys=True)
+    key = json.dumps(dict(study=name, call=call, scale=scale(), lm=lm_scale(), code=_code()), sort_keys=True)
     return cache_dir() / 'text' / f'{hashlib.sha256(key.encode()).hexdigest()[:16]}.pkl'
 
 
@@ -67,7 +69,6 @@ def worker(index: int, deadline: float, names: list, seeds: list) -> int:
     for name, call in queue(names, seeds):
         if time.time() > deadline: break
         path = entry(name, call)
-        path.parent.mkdir(parents=True, exist_ok=True)
         if not claim(path): continue
         t = time.perf_counter()
         try: result = TEXT_STUDIES[name].run(**call)
@@ -83,17 +84,15 @@ def worker(index: int, deadline: float, names: list, seeds: list) -> int:
 
 def save_finished(out: Path, name: str, seeds: list, jobs: int) -> str:
     "Save study `name` from the cache: whole when every run is there, else the seeds whose runs all are."
-    study, cached = TEXT_STUDIES[name], {}
-    for call in study.calls(seeds):
-        path = entry(name, call)
-        if path.exists(): cached[json.dumps(call, sort_keys=True)] = pickle.loads(path.read_bytes())
-    whole = [s for s in seeds if all(json.dumps(c, sort_keys=True) in cached for c in study.calls([s]))]
-    head = f'{name}: {len(cached)} of {len(study.calls(seeds))} runs; seeds finished {whole}'
+    study = TEXT_STUDIES[name]
+    done = [entry(name, c).exists() for c in study.calls(seeds)]
+    whole = [s for s in seeds if all(entry(name, c).exists() for c in study.calls([s]))]
+    head = f'{name}: {sum(done)} of {len(done)} runs; seeds finished {whole}'
     if not whole: return f'{head}: not saved'
-    runs = [cached[json.dumps(c, sort_keys=True)] for c in study.calls(whole)]
+    runs = [pickle.loads(entry(name, c).read_bytes()) for c in study.calls(whole)]
     rows = study.table([r['result'] for r in runs])
-    path = save_results(rows, out / f'text_{name}.json', study=f'text_{name}', seeds=whole,
-                        scale='quick' if quick_mode() else 'full', lm=lm_scale(), jobs=jobs,
+    path = save_results(rows, out / f'text_{name}.json', study=f'text_{name}', seeds=whole, scale=scale(),
+                        lm=lm_scale(), jobs=jobs,
                         run_seconds=round(sum(r['seconds'] for r in runs)))
     return f'{head}: {len(rows)} rows in {path}'
 
@@ -111,6 +110,8 @@ def main():
     unknown = sorted(set(names) - set(TEXT_STUDIES))
     if unknown: p.error(f"unknown studies {unknown}: choose from {', '.join(TEXT_STUDIES)}")
     if a.jobs < 1: p.error(f'--jobs should be 1 or more. Got {a.jobs}.')
+    if min(a.seeds) < 0 or len(set(a.seeds)) < len(a.seeds):
+        p.error(f'--seeds should be distinct whole numbers, 0 or more. Got {a.seeds}.')
     if a.worker is not None: sys.exit(1 if worker(a.worker, a.deadline, names, a.seeds) else 0)
     t0, out = time.perf_counter(), Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -119,7 +120,7 @@ def main():
     deadline = time.time() + (a.until if a.until is not None else 10 ** 9)
     todo = sum(not entry(*r).exists() for r in queue(names, a.seeds))
     jobs = max(1, min(a.jobs, todo))
-    print(f'{todo} runs to make ({"quick" if quick_mode() else "full"} scale), {jobs} workers', flush=True)
+    print(f'{todo} runs to make ({scale()} scale), {jobs} workers', flush=True)
     if jobs == 1: failed = [worker(0, deadline, names, a.seeds)]
     else:
         procs = [subprocess.Popen([sys.executable, __file__, a.out, *names, '--seeds', *map(str, a.seeds),
